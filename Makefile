@@ -1,0 +1,38 @@
+# `make demo` and `make test` each do the whole set-up first (system packages, venv).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup sysdeps demo test lint docs clean
+
+setup: sysdeps $(STAMP)
+
+sysdeps:
+	@scripts/sysdeps.sh
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/handouts build --clinic clinics/demo --out out
+	@echo "Handouts written under out/demo/ (one folder per language)."
+
+test: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+# The README's picture of page 1 of a demo handout.
+docs: setup
+	$(BIN)/handouts build --clinic clinics/demo --stage aftercare --lang en --output out/readme.pdf
+	pdftoppm -r 40 -png -f 1 -l 1 -singlefile out/readme.pdf docs/aftercare-en-page1
+
+clean:
+	rm -rf out $(VENV) .pytest_cache
+	find locales -name '*.mo' -delete

@@ -1,0 +1,146 @@
+"""The orchestrator: plan the handouts, load and check every input, then render and write.
+
+Nothing is written until every input (content, clinic, catalogs, options) has
+been loaded and checked. Each file is written through a temp file and a
+rename, so an interrupted batch leaves whole files only.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalogs import Catalog, available_languages, load_catalog
+from .clinic import Clinic, load_clinic
+from .compose import Handout, Project, compose_html
+from .content import STAGES, Content, load_content
+from .errors import UserError
+from .files import atomic_write
+from .languages import language, parse_language
+from .render import render_pdf
+from .schema import did_you_mean, quote
+
+PROJECT = Project(Path(__file__).resolve().parents[2])
+
+
+@dataclass(frozen=True)
+class Options:
+    clinic_dir: Path = Path("clinics/demo")
+    stages: tuple[str, ...] = ()   # empty: every stage
+    langs: tuple[str, ...] = ()    # empty: every language the clinic offers
+    route: str | None = None       # None: the clinic's default route
+    out: Path = Path("out")
+    output: Path | None = None     # exactly one handout to this file
+    fmt: str = "pdf"
+    strict: bool = False
+
+
+@dataclass
+class Inputs:
+    """Everything a build needs, loaded and checked."""
+
+    project: Project
+    content: Content
+    clinic: Clinic
+    catalogs: dict[str, Catalog] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    written: list[Path]
+    warnings: list[str]
+    seconds: float
+
+
+def load_inputs(clinic_dir: Path, project: Project = PROJECT) -> Inputs:
+    """Load content, clinic and catalogs (the clinic's languages), or raise UserError."""
+    available = available_languages(project.locales_dir)
+    problems: list = []
+    content = clinic = None
+    try:
+        content = load_content(project.content_dir)
+    except UserError as exc:
+        problems += exc.problems
+    try:
+        clinic = load_clinic(clinic_dir, available)
+    except UserError as exc:
+        problems += exc.problems
+    if problems:
+        raise UserError(problems)
+    inputs = Inputs(project, content, clinic)
+    for tag in clinic.languages:
+        inputs.catalogs[tag] = load_catalog(project.locales_dir, language(tag))
+    return inputs
+
+
+def plan(inputs: Inputs, opts: Options) -> list[Handout]:
+    """The handouts a build makes: stage x language for one route, checked against choices."""
+    clinic = inputs.clinic
+    for s in opts.stages:
+        if s not in STAGES:
+            raise UserError(f"Invalid value for '--stage': {s!r} is not one of "
+                            f"{quote(STAGES)}{did_you_mean(s, STAGES)}")
+    route = opts.route or clinic.routes[0]
+    if route not in clinic.routes:
+        raise UserError(f"Invalid value for '--route': {route!r} is not one of "
+                        f"{quote(clinic.routes)} (the routes {clinic.id!r} offers)")
+    langs = [parse_language(t, list(clinic.languages), "'--lang'") for t in opts.langs] \
+        or [language(t) for t in clinic.languages]
+    stages = list(dict.fromkeys(opts.stages)) or list(STAGES)
+    handouts = [Handout(s, route, lang) for lang in dict.fromkeys(langs) for s in stages]
+    if opts.output and len(handouts) != 1:
+        raise UserError(f"--output writes exactly one handout, but this asks for "
+                        f"{len(handouts)}; give one --stage and one --lang")
+    return handouts
+
+
+def target(inputs: Inputs, opts: Options, h: Handout) -> Path:
+    if opts.output:
+        return opts.output
+    return opts.out / inputs.clinic.id / h.language.tag / h.filename(inputs.clinic, opts.fmt)
+
+
+def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> bytes:
+    """One handout as PDF (or HTML) bytes."""
+    catalog = inputs.catalogs[h.language.tag]
+    catalog.missing.clear()
+    html = compose_html(inputs.project, inputs.content, inputs.clinic, h, catalog)
+    if catalog.missing and strict:
+        raise UserError(f"{h.stage} ({h.language.tag}): {len(catalog.missing)} string(s) "
+                        f"have no translation, e.g. {catalog.missing[0]!r}")
+    if fmt == "html":
+        return html.encode("utf-8")
+    roots = (inputs.project.templates_dir, inputs.clinic.folder)
+    pdf, log = render_pdf(html, inputs.project.templates_dir, roots, strict=strict)
+    return pdf
+
+
+def build(opts: Options, progress: Callable[[str], None] | None = None,
+          project: Project = PROJECT) -> Result:
+    """Build the handouts `opts` asks for; return what was written."""
+    started = time.perf_counter()
+    inputs = load_inputs(opts.clinic_dir, project)
+    handouts = plan(inputs, opts)
+    written, warnings = [], []
+    for i, h in enumerate(handouts, 1):
+        path = target(inputs, opts, h)
+        if progress:
+            progress(f"[{i}/{len(handouts)}] {h.language.tag} {h.stage} ({h.route})")
+        try:
+            data = make(inputs, h, opts.fmt, opts.strict)
+        except UserError as exc:
+            raise UserError(f"{h.language.tag}/{h.filename(inputs.clinic)}: {exc}") from None
+        missing = inputs.catalogs[h.language.tag].missing
+        if missing:
+            warnings.append(f"{h.language.tag}/{h.stage}: {len(missing)} string(s) shown "
+                            "in English (no translation)")
+        atomic_write(path, data)
+        written.append(path)
+    return Result(written, warnings, time.perf_counter() - started)
+
+
+def stderr_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,135 @@
+"""The `handouts` command line: a thin caller of the library.
+
+Exit status: 0 success, 1 a user error (printed as `path:line: message`, no
+traceback), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="handouts", description="Branded, multilingual "
+                                "patient handouts for ketamine-therapy clinics.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build handouts as PDF (or HTML)")
+    b.add_argument("--clinic", type=Path, default=Path("clinics/demo"),
+                   help="clinic folder with clinic.yaml (default: clinics/demo)")
+    b.add_argument("--stage", action="append", default=[], metavar="ID",
+                   help="consultation, infusion-day or aftercare; repeatable (default: all)")
+    b.add_argument("--lang", action="append", default=[], metavar="LL",
+                   help="language, e.g. es or zh-Hans; repeatable (default: the clinic's)")
+    b.add_argument("--route", metavar="ID", help="iv, im or esketamine (default: the "
+                   "clinic's first)")
+    b.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    b.add_argument("--output", type=Path, metavar="FILE", help="write exactly one handout here")
+    b.add_argument("--format", choices=("pdf", "html"), default="pdf")
+    b.add_argument("--strict", action="store_true",
+                   help="fail on a missing translation or a refused resource")
+
+    c = sub.add_parser("check", help="check content, clinic and catalogs; render nothing")
+    c.add_argument("--clinic", type=Path, default=Path("clinics/demo"))
+    c.add_argument("--strict", action="store_true")
+
+    i = sub.add_parser("i18n", help="translation catalogs: extract, init, update, compile, "
+                       "status, review")
+    isub = i.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
+    isub.add_parser("extract", help="write locales/handouts.pot from content and templates")
+    init = isub.add_parser("init", help="start a catalog for a new language")
+    init.add_argument("lang", metavar="LL")
+    isub.add_parser("update", help="merge handouts.pot into every catalog")
+    isub.add_parser("compile", help="compile every catalog to .mo")
+    st = isub.add_parser("status", help="translation progress and review per language")
+    st.add_argument("--check", action="store_true", help="exit 1 unless every language "
+                    "is complete, current and free of broken translations")
+    rv = isub.add_parser("review", help="record a reviewer's sign-off for a language")
+    rv.add_argument("lang", metavar="LL")
+    rv.add_argument("--by", required=True, metavar="NAME")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "i18n":
+            return _i18n(args)
+    except UserError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("handouts: interrupted; files already written are complete", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _build(args) -> int:
+    from .build import Options, build, stderr_progress
+
+    opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
+                   route=args.route, out=args.out, output=args.output, fmt=args.format,
+                   strict=args.strict)
+    result = build(opts, progress=stderr_progress)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    folders = sorted({str(p.parent) for p in result.written})
+    print(f"Wrote {len(result.written)} handout(s) in {result.seconds:.1f} s to "
+          f"{', '.join(folders)}")
+    return 0
+
+
+def _check(args) -> int:
+    from .check import check
+
+    report = check(args.clinic, strict=args.strict)
+    print(report)
+    return 0
+
+
+def _i18n(args) -> int:
+    from . import i18n
+    from .compose import Project
+    from .errors import display_path
+
+    project = Project(_project_root())
+    action = args.i18n_command
+    if action == "extract":
+        changed = i18n.extract(project)
+        pot = display_path(i18n.pot_path(project))
+        print(f"Wrote {pot}" if changed else f"{pot} is up to date")
+    elif action == "init":
+        print(f"Wrote {display_path(i18n.init(project, args.lang))}")
+    elif action == "update":
+        written = i18n.update(project)
+        print("\n".join(f"Updated {display_path(p)}" for p in written) or "All catalogs current")
+    elif action == "compile":
+        for mo in i18n.compile_all(project):
+            print(f"Compiled {display_path(mo)}")
+    elif action == "status":
+        rows, problems = i18n.status(project)
+        print(i18n.status_table(rows))
+        if args.check and problems:
+            for p in problems:
+                print(p, file=sys.stderr)
+            return 1
+    elif action == "review":
+        print(f"Recorded review in {display_path(i18n.review(project, args.lang, args.by))}")
+    return 0
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The clinic: branding, contact details, protocol values, languages and routes.
+
+Loaded from `clinics/<id>/clinic.yaml` and checked key by key. Protocol values
+fill the placeholders in the clinical text, so one translation serves every
+clinic; they are bounded to safe ranges, and a route's locked minimums (the
+esketamine REMS) cannot be lowered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problems, UserError
+from .languages import SOURCE_LANGUAGE, is_known_locale, to_tag
+from .schema import Reader
+from .yamlio import load_yaml
+
+ROUTES = ("iv", "im", "esketamine")
+PAPERS = ("letter", "a4")
+CLINIC_ID = r"[a-z0-9-]{1,40}"
+HEX_COLOR = r"#[0-9a-fA-F]{6}"
+PHONE = r"[0-9+()\-. ]{2,25}"
+
+# Esketamine (Spravato) REMS: observe at least 2 hours after each dose.
+ESKETAMINE_MIN_OBSERVATION_MINUTES = 120
+
+# Placeholders the clinical text may use, and how each value is shown: phone
+# numbers and URLs are left-to-right runs even inside Arabic text.
+PLACEHOLDERS: dict[str, str] = {
+    "clinic_name": "text",
+    "phone": "ltr",
+    "after_hours_phone": "ltr",
+    "emergency_number": "ltr",
+    "crisis_line": "ltr",
+    "website": "ltr",
+    "address": "text",
+    "fasting_solids_hours": "number",
+    "fasting_clear_liquids_hours": "number",
+    "arrive_minutes_early": "number",
+    "observation_minutes": "number",
+    "no_driving_hours": "number",
+}
+
+
+@dataclass(frozen=True)
+class Colors:
+    primary: str
+    accent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str
+    after_hours_phone: str
+    address: str
+    website: str
+    emergency_number: str
+    crisis_line: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    fasting_solids_hours: int
+    fasting_clear_liquids_hours: int
+    arrive_minutes_early: int
+    observation_minutes: int
+    no_driving_hours: int
+    escort_required: bool
+
+
+@dataclass(frozen=True)
+class Clinic:
+    id: str
+    name: str
+    folder: Path
+    logo: Path
+    logo_alt: str
+    colors: Colors
+    paper: str
+    languages: tuple[str, ...]
+    routes: tuple[str, ...]
+    contact: Contact
+    protocol: Protocol
+
+    def observation_minutes(self, route: str) -> int:
+        """The clinic's observation time, never below a route's locked minimum."""
+        if route == "esketamine":
+            return max(self.protocol.observation_minutes, ESKETAMINE_MIN_OBSERVATION_MINUTES)
+        return self.protocol.observation_minutes
+
+    def values(self, route: str) -> dict[str, str | int]:
+        """Placeholder values for the clinical text, raw (not yet locale-formatted)."""
+        c, p = self.contact, self.protocol
+        return {
+            "clinic_name": self.name, "phone": c.phone,
+            "after_hours_phone": c.after_hours_phone,
+            "emergency_number": c.emergency_number, "crisis_line": c.crisis_line,
+            "website": c.website, "address": c.address,
+            "fasting_solids_hours": p.fasting_solids_hours,
+            "fasting_clear_liquids_hours": p.fasting_clear_liquids_hours,
+            "arrive_minutes_early": p.arrive_minutes_early,
+            "observation_minutes": self.observation_minutes(route),
+            "no_driving_hours": p.no_driving_hours,
+        }
+
+
+def load_clinic(folder: Path, known_languages: list[str] | None = None) -> Clinic:
+    """Load and check `folder/clinic.yaml`; raise UserError listing every problem."""
+    folder = Path(folder)
+    path = folder / "clinic.yaml"
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such clinic folder (expected a folder with clinic.yaml)")
+    data = load_yaml(path)
+    problems = Problems()
+    shown = str(path)
+    r = Reader(data, shown, problems)
+
+    clinic_id = r.text("id", pattern=CLINIC_ID,
+                       expected="an id of 1-40 lowercase letters, digits or '-'")
+    name = r.text("name", max_len=120)
+    logo_name = r.text("logo", expected="a file name inside the clinic folder")
+    logo = _logo_path(folder, logo_name, r) if logo_name else folder
+    logo_alt = r.text("logo_alt", max_len=200)
+
+    colors = r.section("colors")
+    color_values = {}
+    if colors:
+        for key in ("primary", "accent", "text"):
+            color_values[key] = colors.text(key, pattern=HEX_COLOR,
+                                            expected="a colour as #rrggbb", default="#000000")
+        colors.finish()
+    paper = r.choice("paper", PAPERS, default="letter")
+
+    languages = r.text_list("languages")
+    for i, tag in enumerate(languages):
+        line = data["languages"].item_lines[i] if isinstance(data, dict) else None
+        if not is_known_locale(tag):
+            problems.add(shown, line, f"languages[{i}]: {tag!r} is not a language id "
+                                      "such as 'es' or 'zh-Hans'")
+        elif known_languages is not None and to_tag(tag) not in known_languages:
+            problems.add(shown, line, f"languages[{i}]: {tag!r} has no translation; "
+                                      f"available: {', '.join(map(repr, known_languages))}")
+    routes = r.text_list("routes", choices=ROUTES)
+
+    c = r.section("contact")
+    contact = None
+    if c:
+        contact = Contact(
+            phone=c.text("phone", pattern=PHONE, expected="a phone number"),
+            after_hours_phone=c.text("after_hours_phone", pattern=PHONE,
+                                     expected="a phone number"),
+            address=c.text("address", max_len=200),
+            website=c.text("website", pattern=r"https://[^\s<>\"']{3,200}",
+                           expected="a web address starting with https://"),
+            emergency_number=c.text("emergency_number", pattern=PHONE,
+                                    expected="a phone number"),
+            crisis_line=c.text("crisis_line", pattern=PHONE, expected="a phone number"),
+        )
+        c.finish()
+
+    p = r.section("protocol")
+    protocol = None
+    if p:
+        protocol = Protocol(
+            # ASA fasting guidance: light meal 6 h, clear liquids 2 h before sedation.
+            fasting_solids_hours=p.integer("fasting_solids_hours", low=6, high=12,
+                                           unit="hours", default=6),
+            fasting_clear_liquids_hours=p.integer("fasting_clear_liquids_hours", low=2,
+                                                  high=8, unit="hours", default=2),
+            arrive_minutes_early=p.integer("arrive_minutes_early", low=0, high=120,
+                                           unit="minutes", default=15),
+            observation_minutes=p.integer("observation_minutes", low=30, high=480,
+                                          unit="minutes", default=60),
+            no_driving_hours=p.integer("no_driving_hours", low=12, high=72,
+                                       unit="hours", default=24),
+            escort_required=p.boolean("escort_required"),
+        )
+        p.finish()
+    r.finish()
+    problems.check()
+    return Clinic(
+        id=clinic_id, name=name, folder=folder.resolve(), logo=logo, logo_alt=logo_alt,
+        colors=Colors(**color_values), paper=paper,
+        languages=tuple(to_tag(t) for t in languages), routes=tuple(routes),
+        contact=contact, protocol=protocol,
+    )
+
+
+def _logo_path(folder: Path, name: str, r: Reader) -> Path:
+    """The logo must be an SVG or PNG file inside the clinic folder (no `..`, no symlink out)."""
+    root = folder.resolve()
+    candidate = (folder / name).resolve()
+    if candidate != root and root not in candidate.parents:
+        r.error("logo", f"{name!r} is outside the clinic folder; put the file in {folder}")
+    elif candidate.suffix.lower() not in (".svg", ".png"):
+        r.error("logo", f"{name!r} is not an .svg or .png file")
+    elif not candidate.is_file():
+        r.error("logo", f"{name!r} does not exist in {folder}")
+    return candidate
+
+
+__all__ = ["Clinic", "load_clinic", "ROUTES", "PLACEHOLDERS", "SOURCE_LANGUAGE"]

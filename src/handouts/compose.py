@@ -1,0 +1,78 @@
+"""Compose one handout: localize its topics and fill the stage template into HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .catalogs import Catalog
+from .clinic import Clinic
+from .content import Content
+from .languages import Language
+from .localize import Localizer
+from .render import source_date
+from .templating import environment, gettext_callables
+
+
+@dataclass(frozen=True)
+class Handout:
+    """One handout to make: a stage, for a route, in a language, for a clinic."""
+
+    stage: str
+    route: str
+    language: Language
+
+    def filename(self, clinic: Clinic, ext: str = "pdf") -> str:
+        """`aftercare.pdf`, or `aftercare-esketamine.pdf` for a route other than the default."""
+        suffix = "" if self.route == clinic.routes[0] else f"-{self.route}"
+        return f"{self.stage}{suffix}.{ext}"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the project's own content, catalogs and templates live."""
+
+    root: Path
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+
+def compose_html(project: Project, content: Content, clinic: Clinic, handout: Handout,
+                 catalog: Catalog) -> str:
+    """The full HTML of one handout, ready for WeasyPrint."""
+    stage = content.stages[handout.stage]
+    loc = Localizer(catalog, clinic.values(handout.route))
+    topics = [content.topics[t] for t in stage.topic_ids(handout.route)]
+    title, intro = loc.stage(stage)
+    env = environment((project.templates_dir,))
+    template = env.get_template(f"stages/{handout.stage}.html.j2")
+    css = (project.templates_dir / "handout.css").read_text(encoding="utf-8")
+    return template.render(
+        **gettext_callables(catalog),
+        locale=catalog.language.locale,
+        lang=handout.language,
+        clinic=clinic,
+        logo_url=clinic.logo.as_uri(),
+        route=handout.route,
+        stage_id=handout.stage,
+        title=title,
+        intro=intro,
+        topics=[loc.topic(t, handout.route) for t in topics],
+        content_version=content.version,
+        clinical_review_pending=not all(t.reviewed for t in topics),
+        translation_unreviewed=not catalog.is_source and not catalog.review.done,
+        css=Markup(css),  # our own stylesheet; <style> content must not be escaped
+        created=source_date(),
+    )

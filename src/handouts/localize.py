@@ -1,0 +1,111 @@
+"""Turn source content into the handout's language, with the clinic's values filled in.
+
+Text comes out as `Text`: a sequence of segments (plain, bold, or a clinic
+value) that the template escapes and wraps; it is never markup. A string with
+no usable translation falls back to English and keeps `lang="en"` so the PDF
+says which language each run is in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from babel.numbers import format_decimal
+
+from .catalogs import Catalog, message_problems
+from .clinic import PLACEHOLDERS
+from .content import Block, Message, Stage, Topic
+from .languages import SOURCE_LANGUAGE
+
+_TOKEN = re.compile(r"\*\*|%\((\w+)\)s|%%")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    strong: bool = False
+    value: str | None = None  # a clinic value: "ltr" (phone, URL) or "auto" (names)
+
+
+@dataclass(frozen=True)
+class Text:
+    segments: tuple[Segment, ...]
+    lang: str | None = None  # set when this text is not in the handout's language
+
+    def __str__(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+
+@dataclass(frozen=True)
+class LocalBlock:
+    id: str
+    kind: str
+    heading: Text | None
+    text: Text | None
+    items: tuple[Text, ...]
+    write_lines: int
+
+
+@dataclass(frozen=True)
+class LocalTopic:
+    id: str
+    title: Text
+    blocks: tuple[LocalBlock, ...]
+
+
+class Localizer:
+    """Looks up and fills the strings of one handout (one language, one route)."""
+
+    def __init__(self, catalog: Catalog, values: dict[str, str | int]):
+        self.catalog = catalog
+        locale = catalog.language.locale
+        self.values = {k: format_decimal(v, locale=locale) if isinstance(v, int) else v
+                       for k, v in values.items()}
+
+    def text(self, msg: Message) -> Text:
+        found = self.catalog.lookup(msg.context, msg.text)
+        if found and not message_problems(msg.text, found):
+            return Text(self._segments(found))
+        if found:  # a broken translation must not reach a patient: use the source
+            self.catalog.missing.append(f"{msg.context}|broken")
+        return Text(self._segments(msg.text), lang=SOURCE_LANGUAGE)
+
+    def _segments(self, text: str) -> tuple[Segment, ...]:
+        out: list[Segment] = []
+        strong, pos = False, 0
+        for m in _TOKEN.finditer(text):
+            if m.start() > pos:
+                out.append(Segment(text[pos:m.start()], strong))
+            token = m.group(0)
+            if token == "**":
+                strong = not strong
+            elif token == "%%":
+                out.append(Segment("%", strong))
+            else:
+                name = m.group(1)
+                kind = PLACEHOLDERS[name]
+                out.append(Segment(str(self.values[name]), strong,
+                                   "ltr" if kind in ("ltr", "number") else "auto"))
+            pos = m.end()
+        if pos < len(text):
+            out.append(Segment(text[pos:], strong))
+        return tuple(out)
+
+    def block(self, block: Block, route: str) -> LocalBlock:
+        return LocalBlock(
+            id=block.id, kind=block.kind,
+            heading=self.text(block.heading) if block.heading else None,
+            text=self.text(block.text) if block.text else None,
+            items=tuple(self.text(m) for m in block.items if m.shown_for(route)),
+            write_lines=block.write_lines,
+        )
+
+    def topic(self, topic: Topic, route: str) -> LocalTopic:
+        return LocalTopic(
+            id=topic.id, title=self.text(topic.title),
+            blocks=tuple(self.block(b, route) for b in topic.blocks if b.shown_for(route)),
+        )
+
+    def stage(self, stage: Stage) -> tuple[Text, Text]:
+        return self.text(stage.title), self.text(stage.intro)
