@@ -31,7 +31,7 @@ lint: setup
 # The README's picture of page 1 of a demo handout.
 docs: setup
 	$(BIN)/handouts build --clinic clinics/demo --stage aftercare --lang en --output out/readme.pdf
-	pdftoppm -r 40 -png -f 1 -l 1 -singlefile out/readme.pdf docs/aftercare-en-page1
+	pdftoppm -r 50 -png -f 1 -l 1 -singlefile out/readme.pdf docs/aftercare-en-page1
 
 clean:
 	rm -rf out $(VENV) .pytest_cache

@@ -20,6 +20,7 @@ from .content import STAGES, Content, load_content
 from .errors import UserError
 from .files import atomic_write
 from .languages import language, parse_language
+from .patient import Patient
 from .render import render_pdf
 from .schema import did_you_mean, quote
 
@@ -36,6 +37,8 @@ class Options:
     output: Path | None = None     # exactly one handout to this file
     fmt: str = "pdf"
     strict: bool = False
+    patient: Patient = Patient()
+    large_print: bool = False
 
 
 @dataclass
@@ -90,7 +93,13 @@ def plan(inputs: Inputs, opts: Options) -> list[Handout]:
     langs = [parse_language(t, list(clinic.languages), "'--lang'") for t in opts.langs] \
         or [language(t) for t in clinic.languages]
     stages = list(dict.fromkeys(opts.stages)) or list(STAGES)
-    handouts = [Handout(s, route, lang) for lang in dict.fromkeys(langs) for s in stages]
+    handouts = [Handout(s, route, lang, opts.patient, opts.large_print)
+                for lang in dict.fromkeys(langs) for s in stages]
+    if opts.patient and not opts.output:
+        # A file name the tool picks must never carry patient details, and a
+        # personalised handout belongs in one file the user chose.
+        raise UserError("--patient-name, --appointment and --provider need --output FILE "
+                        "(one handout, written where you choose)")
     if opts.output and len(handouts) != 1:
         raise UserError(f"--output writes exactly one handout, but this asks for "
                         f"{len(handouts)}; give one --stage and one --lang")
@@ -103,19 +112,37 @@ def target(inputs: Inputs, opts: Options, h: Handout) -> Path:
     return opts.out / inputs.clinic.id / h.language.tag / h.filename(inputs.clinic, opts.fmt)
 
 
-def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> bytes:
-    """One handout as PDF (or HTML) bytes."""
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    warnings: tuple[str, ...]  # WeasyPrint's (missing glyphs, refused files) and ours
+
+
+def render_handout(inputs: Inputs, h: Handout, fmt: str = "pdf",
+                   strict: bool = False) -> Rendered:
+    """One handout as PDF (or HTML) bytes, with what went wrong on the way."""
     catalog = inputs.catalogs[h.language.tag]
     catalog.missing.clear()
     html = compose_html(inputs.project, inputs.content, inputs.clinic, h, catalog)
-    if catalog.missing and strict:
-        raise UserError(f"{h.stage} ({h.language.tag}): {len(catalog.missing)} string(s) "
-                        f"have no translation, e.g. {catalog.missing[0]!r}")
+    warnings = []
+    if catalog.missing:
+        if strict:
+            raise UserError(f"{h.stage} ({h.language.tag}): {len(catalog.missing)} "
+                            f"string(s) have no translation, e.g. {catalog.missing[0]!r}")
+        warnings.append(f"{len(catalog.missing)} string(s) shown in English "
+                        "(no translation)")
     if fmt == "html":
-        return html.encode("utf-8")
+        return Rendered(html.encode("utf-8"), tuple(warnings))
     roots = (inputs.project.templates_dir, inputs.clinic.folder)
     pdf, log = render_pdf(html, inputs.project.templates_dir, roots, strict=strict)
-    return pdf
+    if strict and log.warnings:
+        raise UserError(f"{h.stage} ({h.language.tag}): " + "; ".join(log.warnings[:3]))
+    return Rendered(pdf, tuple(warnings + log.warnings))
+
+
+def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> bytes:
+    """One handout as PDF (or HTML) bytes."""
+    return render_handout(inputs, h, fmt, strict).data
 
 
 def build(opts: Options, progress: Callable[[str], None] | None = None,
@@ -130,14 +157,11 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
         if progress:
             progress(f"[{i}/{len(handouts)}] {h.language.tag} {h.stage} ({h.route})")
         try:
-            data = make(inputs, h, opts.fmt, opts.strict)
+            rendered = render_handout(inputs, h, opts.fmt, opts.strict)
         except UserError as exc:
             raise UserError(f"{h.language.tag}/{h.filename(inputs.clinic)}: {exc}") from None
-        missing = inputs.catalogs[h.language.tag].missing
-        if missing:
-            warnings.append(f"{h.language.tag}/{h.stage}: {len(missing)} string(s) shown "
-                            "in English (no translation)")
-        atomic_write(path, data)
+        warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in rendered.warnings]
+        atomic_write(path, rendered.data)
         written.append(path)
     return Result(written, warnings, time.perf_counter() - started)
 

@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--format", choices=("pdf", "html"), default="pdf")
     b.add_argument("--strict", action="store_true",
                    help="fail on a missing translation or a refused resource")
+    b.add_argument("--patient-name", metavar="TEXT", help="printed on page 1; never stored")
+    b.add_argument("--appointment", metavar="YYYY-MM-DDTHH:MM",
+                   help="appointment date and time; preparation times are computed from it")
+    b.add_argument("--provider", metavar="TEXT", help="the patient's care team")
+    b.add_argument("--large-print", action="store_true", help="body text 16 pt or larger")
 
     c = sub.add_parser("check", help="check content, clinic and catalogs; render nothing")
     c.add_argument("--clinic", type=Path, default=Path("clinics/demo"))
@@ -75,10 +80,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     from .build import Options, build, stderr_progress
+    from .patient import make_patient
 
+    patient = make_patient(args.patient_name, args.appointment, args.provider)
     opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
                    route=args.route, out=args.out, output=args.output, fmt=args.format,
-                   strict=args.strict)
+                   strict=args.strict, patient=patient, large_print=args.large_print)
     result = build(opts, progress=stderr_progress)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)

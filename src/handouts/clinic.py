@@ -22,8 +22,11 @@ CLINIC_ID = r"[a-z0-9-]{1,40}"
 HEX_COLOR = r"#[0-9a-fA-F]{6}"
 PHONE = r"[0-9+()\-. ]{2,25}"
 
-# Esketamine (Spravato) REMS: observe at least 2 hours after each dose.
+# Esketamine (Spravato) label and REMS: observe at least 2 hours after each dose;
+# no food for 2 hours and no liquids for 30 minutes before it.
 ESKETAMINE_MIN_OBSERVATION_MINUTES = 120
+ESKETAMINE_FOOD_HOURS = 2
+ESKETAMINE_LIQUIDS_MINUTES = 30
 
 # Placeholders the clinical text may use, and how each value is shown: phone
 # numbers and URLs are left-to-right runs even inside Arabic text.

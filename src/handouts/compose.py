@@ -12,6 +12,7 @@ from .clinic import Clinic
 from .content import Content
 from .languages import Language
 from .localize import Localizer
+from .patient import Patient, preparation_times
 from .render import source_date
 from .templating import environment, gettext_callables
 
@@ -23,6 +24,8 @@ class Handout:
     stage: str
     route: str
     language: Language
+    patient: Patient = Patient()
+    large_print: bool = False
 
     def filename(self, clinic: Clinic, ext: str = "pdf") -> str:
         """`aftercare.pdf`, or `aftercare-esketamine.pdf` for a route other than the default."""
@@ -75,4 +78,8 @@ def compose_html(project: Project, content: Content, clinic: Clinic, handout: Ha
         translation_unreviewed=not catalog.is_source and not catalog.review.done,
         css=Markup(css),  # our own stylesheet; <style> content must not be escaped
         created=source_date(),
+        patient=handout.patient,
+        times=preparation_times(clinic, handout.route, handout.patient.appointment)
+        if handout.patient.appointment else None,
+        large_print=handout.large_print,
     )

@@ -55,6 +55,7 @@ class Reader:
             data = YMap()
             data.line, data.key_lines, data.values = line or 1, {}, {}
         self.data: YMap = data
+        self.anchor = line or data.line  # where "missing key" errors point: the parent key
         self.asked: set[str] = set()
 
     # -- helpers ---------------------------------------------------------------
@@ -65,7 +66,7 @@ class Reader:
         if key is not None and key in self.data:
             scalar = self.data.values.get(key)
             return scalar.line if scalar else self.data.key_lines.get(key)
-        return self.data.line
+        return self.anchor
 
     def error(self, key: str | None, message: str) -> None:
         label = f"{self.name(key)}: " if key else (f"{self.where}: " if self.where else "")

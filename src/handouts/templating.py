@@ -13,7 +13,7 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -37,7 +37,8 @@ def environment(template_dirs: tuple[Path, ...]) -> ImmutableSandboxedEnvironmen
     )
     env.policies["ext.i18n.trimmed"] = True
     env.newstyle_gettext = True  # type: ignore[attr-defined]  # callables format %(vars)s
-    env.filters.update(date=_date, time=_time, datetime=_datetime, number=_number)
+    env.filters.update(date=_date, time=_time, datetime=_datetime, number=_number,
+                       clock=_clock)
     return env
 
 
@@ -85,3 +86,12 @@ def _datetime(ctx, value: dt.datetime, form: str = "long") -> str:
 @pass_context
 def _number(ctx, value: float) -> str:
     return format_decimal(value, locale=ctx["locale"])
+
+
+@pass_context
+def _clock(ctx, value: dt.datetime, reference: dt.datetime) -> str:
+    """A time of day; with the weekday and date when it falls on another day than `reference`."""
+    time = format_time(value, "short", locale=ctx["locale"])
+    if value.date() == reference.date():
+        return time
+    return f"{format_skeleton('MMMEd', value, locale=ctx['locale'])}, {time}"
