@@ -23,6 +23,7 @@ from .languages import language, parse_language
 from .patient import Patient
 from .render import render_pdf
 from .schema import did_you_mean, quote
+from .templating import check_templates
 
 PROJECT = Project(Path(__file__).resolve().parents[2])
 
@@ -71,6 +72,8 @@ def load_inputs(clinic_dir: Path, project: Project = PROJECT) -> Inputs:
         clinic = load_clinic(clinic_dir, available)
     except UserError as exc:
         problems += exc.problems
+    if clinic and clinic.templates_dir:
+        problems += check_templates(clinic.templates_dir)
     if problems:
         raise UserError(problems)
     inputs = Inputs(project, content, clinic)

@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--clinic", type=Path, default=Path("clinics/demo"))
     c.add_argument("--strict", action="store_true")
 
+    n = sub.add_parser("new-clinic", help="scaffold a clinic folder to edit")
+    n.add_argument("folder", type=Path, metavar="DIR")
+
     i = sub.add_parser("i18n", help="translation catalogs: extract, init, update, compile, "
                        "status, review")
     isub = i.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
@@ -56,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     rv = isub.add_parser("review", help="record a reviewer's sign-off for a language")
     rv.add_argument("lang", metavar="LL")
     rv.add_argument("--by", required=True, metavar="NAME")
+
+    sv = sub.add_parser("serve", help="the front-desk web page, served on this computer")
+    sv.add_argument("--clinic", type=Path, default=Path("clinics/demo"),
+                    help="clinic folder with clinic.yaml (default: clinics/demo)")
+    sv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default: 127.0.0.1, this computer only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
     return p
 
 
@@ -68,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "i18n":
             return _i18n(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "new-clinic":
+            from .scaffold import new_clinic
+
+            for path in new_clinic(args.folder):
+                print(f"Wrote {path}")
+            print(f"Next: edit {args.folder}/clinic.yaml, then run "
+                  f"'handouts check --clinic {args.folder}'")
+            return 0
     except UserError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -132,6 +152,12 @@ def _i18n(args) -> int:
     elif action == "review":
         print(f"Recorded review in {display_path(i18n.review(project, args.lang, args.by))}")
     return 0
+
+
+def _serve(args) -> int:
+    from .web import serve
+
+    return serve(args.clinic, args.host, args.port)
 
 
 def _project_root() -> Path:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import contrast
+from .assets import css_problem, logo_problem
 from .errors import Problems, UserError
 from .languages import SOURCE_LANGUAGE, is_known_locale, to_tag
 from .schema import Reader
@@ -71,6 +73,7 @@ class Protocol:
     observation_minutes: int
     no_driving_hours: int
     escort_required: bool
+    esketamine_observation_minutes: int = ESKETAMINE_MIN_OBSERVATION_MINUTES
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,13 @@ class Clinic:
     routes: tuple[str, ...]
     contact: Contact
     protocol: Protocol
+    style: str = ""                     # the clinic's style.css, checked, or ""
+    templates_dir: Path | None = None   # the clinic's template overrides, if any
 
     def observation_minutes(self, route: str) -> int:
-        """The clinic's observation time, never below a route's locked minimum."""
+        """The clinic's observation time for a route (esketamine: its own, >= 120)."""
         if route == "esketamine":
-            return max(self.protocol.observation_minutes, ESKETAMINE_MIN_OBSERVATION_MINUTES)
+            return self.protocol.esketamine_observation_minutes
         return self.protocol.observation_minutes
 
     def values(self, route: str) -> dict[str, str | int]:
@@ -179,16 +184,70 @@ def load_clinic(folder: Path, known_languages: list[str] | None = None) -> Clini
             no_driving_hours=p.integer("no_driving_hours", low=12, high=72,
                                        unit="hours", default=24),
             escort_required=p.boolean("escort_required"),
+            esketamine_observation_minutes=_esketamine_observation(p),
         )
         p.finish()
     r.finish()
+    if len(color_values) == 3 and not problems:
+        _check_contrast(color_values, r)
+    style = _style(folder, problems)
+    templates_dir = folder / "templates"
     problems.check()
     return Clinic(
         id=clinic_id, name=name, folder=folder.resolve(), logo=logo, logo_alt=logo_alt,
         colors=Colors(**color_values), paper=paper,
         languages=tuple(to_tag(t) for t in languages), routes=tuple(routes),
-        contact=contact, protocol=protocol,
+        contact=contact, protocol=protocol, style=style,
+        templates_dir=templates_dir.resolve() if templates_dir.is_dir() else None,
     )
+
+
+def _esketamine_observation(p: Reader) -> int:
+    """Optional; the REMS minimum of 120 minutes cannot be lowered."""
+    key = "esketamine_observation_minutes"
+    if p.has(key) and isinstance(p.data[key], int) and not isinstance(p.data[key], bool) \
+            and p.data[key] < ESKETAMINE_MIN_OBSERVATION_MINUTES:
+        p.get(key, False)
+        p.error(key, f"{p.data[key]} is below the esketamine REMS minimum of "
+                     f"{ESKETAMINE_MIN_OBSERVATION_MINUTES} minutes, which cannot be lowered")
+        return ESKETAMINE_MIN_OBSERVATION_MINUTES
+    return p.integer(key, low=ESKETAMINE_MIN_OBSERVATION_MINUTES, high=480, unit="minutes",
+                     required=False, default=ESKETAMINE_MIN_OBSERVATION_MINUTES)
+
+
+# Where each colour meets a background on the page, and the ratio it needs there.
+_CONTRAST_PAIRS = (
+    ("text", "#ffffff", contrast.NORMAL_TEXT, "body text on white paper"),
+    ("primary", "#ffffff", contrast.NORMAL_TEXT, "headings and the clinic name on white"),
+    ("primary", "#f4f7f8", contrast.NORMAL_TEXT, "headings inside the grey note boxes"),
+    ("accent", "#ffffff", contrast.NON_TEXT, "the accent bar beside note boxes"),
+)
+
+
+def _check_contrast(colors: dict[str, str], r: Reader) -> None:
+    section = Reader(r.data["colors"], r.path, r.problems, "colors", r.line("colors"))
+    for key, background, needed, where in _CONTRAST_PAIRS:
+        got = contrast.ratio(colors[key], background)
+        if got < needed:
+            section.error(key, f"{colors[key]} on {background} has contrast {got:.2f}:1, "
+                               f"below the {needed}:1 WCAG 2.2 needs for {where}; "
+                               "choose a darker colour")
+
+
+def _style(folder: Path, problems: Problems) -> str:
+    path = folder / "style.css"
+    if not path.exists():
+        return ""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(path, None, f"cannot read style sheet: {exc}")
+        return ""
+    why = css_problem(text)
+    if why:
+        problems.add(path, None, f"style sheet {why}")
+        return ""
+    return text
 
 
 def _logo_path(folder: Path, name: str, r: Reader) -> Path:
@@ -201,6 +260,10 @@ def _logo_path(folder: Path, name: str, r: Reader) -> Path:
         r.error("logo", f"{name!r} is not an .svg or .png file")
     elif not candidate.is_file():
         r.error("logo", f"{name!r} does not exist in {folder}")
+    else:
+        why = logo_problem(candidate)
+        if why:
+            r.error("logo", f"{name!r} {why}")
     return candidate
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from jinja2 import TemplateError
+from jinja2.sandbox import SecurityError
 from markupsafe import Markup
 
 from .catalogs import Catalog
 from .clinic import Clinic
 from .content import Content
+from .errors import Problem, UserError
 from .languages import Language
 from .localize import Localizer
 from .patient import Patient, preparation_times
@@ -55,14 +59,28 @@ class Project:
 def compose_html(project: Project, content: Content, clinic: Clinic, handout: Handout,
                  catalog: Catalog) -> str:
     """The full HTML of one handout, ready for WeasyPrint."""
+    dirs = (clinic.templates_dir,) if clinic.templates_dir else ()
+    env = environment((*dirs, project.templates_dir))
+    name = f"stages/{handout.stage}.html.j2"
+    try:
+        return env.get_template(name).render(
+            **_context(project, content, clinic, handout, catalog))
+    except (TemplateError, SecurityError) as exc:
+        # Only clinic overrides can get here in practice; name the template.
+        where = getattr(exc, "filename", None) or name
+        raise UserError(Problem(where, getattr(exc, "lineno", None),
+                                f"template error: {exc}")) from None
+
+
+def _context(project: Project, content: Content, clinic: Clinic, handout: Handout,
+             catalog: Catalog) -> dict:
     stage = content.stages[handout.stage]
     loc = Localizer(catalog, clinic.values(handout.route))
     topics = [content.topics[t] for t in stage.topic_ids(handout.route)]
     title, intro = loc.stage(stage)
-    env = environment((project.templates_dir,))
-    template = env.get_template(f"stages/{handout.stage}.html.j2")
     css = (project.templates_dir / "handout.css").read_text(encoding="utf-8")
-    return template.render(
+    patient = handout.patient
+    return dict(
         **gettext_callables(catalog),
         locale=catalog.language.locale,
         lang=handout.language,
@@ -77,9 +95,21 @@ def compose_html(project: Project, content: Content, clinic: Clinic, handout: Ha
         clinical_review_pending=not all(t.reviewed for t in topics),
         translation_unreviewed=not catalog.is_source and not catalog.review.done,
         css=Markup(css),  # our own stylesheet; <style> content must not be escaped
+        # The clinic's style.css comes after ours so it wins; checked in assets.css_problem
+        # (no "</"), so inlining it cannot end the <style> element.
+        clinic_css=Markup(clinic.style),
+        qr_svg=qr_svg(clinic.contact.website, clinic.colors.text),
         created=source_date(),
-        patient=handout.patient,
-        times=preparation_times(clinic, handout.route, handout.patient.appointment)
-        if handout.patient.appointment else None,
+        patient=patient,
+        times=preparation_times(clinic, handout.route, patient.appointment)
+        if patient.appointment else None,
         large_print=handout.large_print,
     )
+
+
+@lru_cache(maxsize=32)
+def qr_svg(url: str, color: str) -> str:
+    """The clinic website as a QR code, an SVG data URI (an <img> can carry alt text)."""
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(dark=color, border=0)

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import UserError
 
 MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_DATA_URL = 200_000
 PDF_VARIANT = "pdf/ua-1"
 
 
@@ -49,11 +50,14 @@ def _weasy():
         """Serves regular files inside the allowed folders; refuses everything else."""
 
         def __init__(self, roots: tuple[Path, ...], log: RenderLog):
-            super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
             self.roots = tuple(r.resolve() for r in roots)
             self.log = log
 
         def fetch(self, url, headers=None):
+            if url.startswith("data:") and len(url) <= MAX_DATA_URL:
+                # Inline data reads no file and opens no connection (e.g. our QR code).
+                return super().fetch(url, headers)
             path = self._allowed_path(url)
             if path is None:
                 self.log.refused.append(url[:200])

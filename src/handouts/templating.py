@@ -15,18 +15,37 @@ from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
-from jinja2 import FileSystemLoader, StrictUndefined, pass_context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, nodes, pass_context
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from .catalogs import Catalog
+from .errors import Problem
 from .languages import SOURCE_LANGUAGE
+
+MAX_TEMPLATE_STRING = 100_000  # longest string or list a template may build
+
+
+class HandoutEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, plus a cap on `*` and `**` so `'a'*10**9` cannot eat memory."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError("exponent too large in template")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) \
+                        and len(seq) * n > MAX_TEMPLATE_STRING:
+                    raise SecurityError("template builds a string or list that is too long")
+        return super().call_binop(context, operator, left, right)
 
 
 @cache
-def environment(template_dirs: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+def environment(template_dirs: tuple[Path, ...]) -> HandoutEnvironment:
     """One environment per set of template folders (the first folder wins)."""
-    env = ImmutableSandboxedEnvironment(
+    env = HandoutEnvironment(
         loader=FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
         undefined=StrictUndefined,
@@ -95,3 +114,40 @@ def _clock(ctx, value: dt.datetime, reference: dt.datetime) -> str:
     if value.date() == reference.date():
         return time
     return f"{format_skeleton('MMMEd', value, locale=ctx['locale'])}, {time}"
+
+
+def check_templates(folder: Path) -> list[Problem]:
+    """Refuse clinic templates that would turn escaping off or emit raw markup."""
+    env = environment((folder,))
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            source = path.read_text(encoding="utf-8")
+            tree = env.parse(source, path.name, str(path))
+        except (UnicodeDecodeError, OSError) as exc:
+            problems.append(Problem(str(path), None, f"cannot read template: {exc}"))
+            continue
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(str(path), exc.lineno, f"template syntax error: "
+                                                           f"{exc.message}"))
+            continue
+        for node in tree.find_all((nodes.Filter, nodes.EvalContextModifier, nodes.Name,
+                                   nodes.Getattr)):
+            why = _forbidden(node)
+            if why:
+                problems.append(Problem(str(path), node.lineno, why))
+    return problems
+
+
+def _forbidden(node) -> str | None:
+    if isinstance(node, nodes.Filter) and node.name == "safe":
+        return "'|safe' is not allowed: clinic templates cannot output raw markup"
+    if isinstance(node, nodes.EvalContextModifier):
+        return "'{% autoescape %}' is not allowed: escaping stays on"
+    if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+        return f"attribute {node.attr!r} is not allowed in templates"
+    if isinstance(node, nodes.Name) and node.name in ("Markup", "self") and node.ctx == "load":
+        return f"{node.name!r} is not allowed in clinic templates"
+    return None
