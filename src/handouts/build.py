@@ -140,7 +140,8 @@ def render_handout(inputs: Inputs, h: Handout, fmt: str = "pdf",
     pdf, log = render_pdf(html, inputs.project.templates_dir, roots, strict=strict)
     if strict and log.warnings:
         raise UserError(f"{h.stage} ({h.language.tag}): " + "; ".join(log.warnings[:3]))
-    return Rendered(pdf, tuple(warnings + log.warnings))
+    refused = [f"refused resource {url}" for url in log.refused]
+    return Rendered(pdf, tuple(warnings + log.warnings + refused))
 
 
 def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> bytes:

@@ -20,6 +20,7 @@ from .errors import UserError
 
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_DATA_URL = 200_000
+MAX_PAGES = 40  # the longest real handout (large print, bilingual) is far below this
 PDF_VARIANT = "pdf/ua-1"
 
 
@@ -94,10 +95,19 @@ def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
     logger.addHandler(handler)
     try:
         fetcher = fetcher_class(asset_roots, log)
-        doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                              url_fetcher=fetcher)
-        pdf = doc.write_pdf(font_config=font_config, pdf_variant=PDF_VARIANT,
-                            pdf_identifier=True)
+        html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher)
+        options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
+        document = html_doc.render(font_config=font_config, **options)
+        if len(document.pages) > MAX_PAGES:
+            raise UserError(f"the handout has {len(document.pages)} pages, more than "
+                            f"{MAX_PAGES}: a style sheet or template makes the layout "
+                            "explode (font size, page size?)")
+        # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
+        document.metadata.attachments = []
+        for page in document.pages:
+            page.links = [link for link in page.links if link[0] != "attachment"]
+        pdf = document.write_pdf(**options)
     finally:
         logger.removeHandler(handler)
     if strict and log.refused:
