@@ -122,3 +122,27 @@ def test_route_other_than_default_gets_suffix(tmp_path):
     result = build(Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",),
                            route="esketamine", out=tmp_path))
     assert result.written == [tmp_path / "demo" / "en" / "aftercare-esketamine.pdf"]
+
+
+def test_bilingual_handout(demo_inputs, tmp_path):
+    result = build(Options(clinic_dir=DEMO, stages=("aftercare",), langs=("es",),
+                           second_lang="en", out=tmp_path))
+    (path,) = result.written
+    assert path.name == "aftercare+en.pdf"
+    h = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("es",),
+                                  second_lang="en"))[0]
+    html = render_handout(demo_inputs, h, fmt="html").data.decode()
+    assert '<html lang="es" dir="ltr"' in html
+    assert html.count('class="topic second-lang" lang="en" dir="ltr"') == len(
+        demo_inputs.content.stages["aftercare"].topic_ids(h.route))
+    text = pdf_text(path.read_bytes())
+    assert "Después de su tratamiento" in text and "After your treatment" in text
+    assert pdf_reader(path.read_bytes()).trailer["/Root"]["/Lang"] == "es"
+
+
+def test_second_language_must_be_offered(capsys):
+    from handouts.cli import main
+
+    assert main(["build", "--stage", "aftercare", "--lang", "es", "--second-lang", "ar"]) == 1
+    assert "Invalid value for '--second-lang': 'ar' is not one of 'en', 'es'" in \
+        capsys.readouterr().err

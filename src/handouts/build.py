@@ -40,6 +40,7 @@ class Options:
     strict: bool = False
     patient: Patient = Patient()
     large_print: bool = False
+    second_lang: str | None = None
 
 
 @dataclass
@@ -96,7 +97,10 @@ def plan(inputs: Inputs, opts: Options) -> list[Handout]:
     langs = [parse_language(t, list(clinic.languages), "'--lang'") for t in opts.langs] \
         or [language(t) for t in clinic.languages]
     stages = list(dict.fromkeys(opts.stages)) or list(STAGES)
-    handouts = [Handout(s, route, lang, opts.patient, opts.large_print)
+    second = parse_language(opts.second_lang, list(clinic.languages), "'--second-lang'") \
+        if opts.second_lang else None
+    handouts = [Handout(s, route, lang, opts.patient, opts.large_print,
+                        second if second != lang else None)
                 for lang in dict.fromkeys(langs) for s in stages]
     if opts.patient and not opts.output:
         # A file name the tool picks must never carry patient details, and a
@@ -125,8 +129,13 @@ def render_handout(inputs: Inputs, h: Handout, fmt: str = "pdf",
                    strict: bool = False) -> Rendered:
     """One handout as PDF (or HTML) bytes, with what went wrong on the way."""
     catalog = inputs.catalogs[h.language.tag]
-    catalog.missing.clear()
-    html = compose_html(inputs.project, inputs.content, inputs.clinic, h, catalog)
+    second = inputs.catalogs[h.second.tag] if h.second else None
+    for c in (catalog, second):
+        if c:
+            c.missing.clear()
+    html = compose_html(inputs.project, inputs.content, inputs.clinic, h, catalog, second)
+    if second:
+        catalog.missing.extend(second.missing)
     warnings = []
     if catalog.missing:
         if strict:

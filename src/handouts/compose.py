@@ -30,11 +30,14 @@ class Handout:
     language: Language
     patient: Patient = Patient()
     large_print: bool = False
+    second: Language | None = None  # bilingual: this language follows each section
 
     def filename(self, clinic: Clinic, ext: str = "pdf") -> str:
-        """`aftercare.pdf`, or `aftercare-esketamine.pdf` for a route other than the default."""
+        """`aftercare.pdf`; `aftercare-esketamine.pdf` for a route other than the
+        default; `aftercare+en.pdf` for a bilingual copy with English second."""
         suffix = "" if self.route == clinic.routes[0] else f"-{self.route}"
-        return f"{self.stage}{suffix}.{ext}"
+        second = f"+{self.second.tag}" if self.second else ""
+        return f"{self.stage}{suffix}{second}.{ext}"
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,14 @@ class Project:
 
 
 def compose_html(project: Project, content: Content, clinic: Clinic, handout: Handout,
-                 catalog: Catalog) -> str:
+                 catalog: Catalog, second: Catalog | None = None) -> str:
     """The full HTML of one handout, ready for WeasyPrint."""
     dirs = (clinic.templates_dir,) if clinic.templates_dir else ()
     env = environment((*dirs, project.templates_dir))
     name = f"stages/{handout.stage}.html.j2"
     try:
         return env.get_template(name).render(
-            **_context(project, content, clinic, handout, catalog))
+            **_context(project, content, clinic, handout, catalog, second))
     except (TemplateError, SecurityError) as exc:
         # Only clinic overrides can get here in practice; name the template.
         where = getattr(exc, "filename", None) or name
@@ -72,12 +75,27 @@ def compose_html(project: Project, content: Content, clinic: Clinic, handout: Ha
                                 f"template error: {exc}")) from None
 
 
+@dataclass(frozen=True)
+class SecondLanguage:
+    """The parts of a bilingual handout that repeat in the second language."""
+
+    lang: Language
+    title: object
+    intro: object
+    topics: list
+
+
 def _context(project: Project, content: Content, clinic: Clinic, handout: Handout,
-             catalog: Catalog) -> dict:
+             catalog: Catalog, second: Catalog | None) -> dict:
     stage = content.stages[handout.stage]
     loc = Localizer(catalog, clinic.values(handout.route))
     topics = [content.topics[t] for t in stage.topic_ids(handout.route)]
     title, intro = loc.stage(stage)
+    other = None
+    if second is not None:
+        loc2 = Localizer(second, clinic.values(handout.route))
+        other = SecondLanguage(second.language, *loc2.stage(stage),
+                               [loc2.topic(t, handout.route) for t in topics])
     css = (project.templates_dir / "handout.css").read_text(encoding="utf-8")
     patient = handout.patient
     return dict(
@@ -104,6 +122,7 @@ def _context(project: Project, content: Content, clinic: Clinic, handout: Handou
         times=preparation_times(clinic, handout.route, patient.appointment)
         if patient.appointment else None,
         large_print=handout.large_print,
+        second=other,
     )
 
 
