@@ -26,7 +26,7 @@ DOMAIN = "handouts"
 _PERCENT = re.compile(r"%\((\w+)\)s|%%|%")
 _BRACES = re.compile(r"\{(\w+)\}")
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|&[A-Za-z#][A-Za-z0-9]*;")
-_REVIEW = re.compile(r"^\s*(Reviewed-By|Reviewed-On):\s*(.*?)\s*$", re.M)
+_REVIEW = re.compile(r"^#[ \t]*(Reviewed-By|Reviewed-On):[ \t]*(.*?)[ \t]*$", re.M)
 
 
 def po_path(locales: Path, lang: Language) -> Path:
