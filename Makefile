@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 setup: sysdeps $(STAMP)
 
 sysdeps:
-	@scripts/sysdeps.sh
+	@scripts/sysdeps.sh chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
