@@ -113,9 +113,39 @@ def test_two_builds_give_identical_bytes(tmp_path, demo_inputs):
 
 def test_build_writes_the_tree_and_no_temp_files(tmp_path):
     result = build(Options(clinic_dir=DEMO, out=tmp_path))
-    names = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    names = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "demo").rglob("*")
+                   if p.is_file())
     assert names == sorted(f"demo/{lang}/{s}.pdf" for lang in LANGS for s in STAGES)
     assert len(result.written) == 6
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_cache_hit_skips_the_renderer(tmp_path, monkeypatch):
+    import handouts.build as b
+
+    first = build(Options(clinic_dir=DEMO, langs=("en",), out=tmp_path))
+    pdfs = {p: p.read_bytes() for p in first.written}
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered although nothing changed")
+
+    monkeypatch.setattr(b, "render_handout", no_render)
+    again = build(Options(clinic_dir=DEMO, langs=("en",), out=tmp_path))
+    assert {p: p.read_bytes() for p in again.written} == pdfs
+    # A change to the inputs (here: large print) is a miss, and does render.
+    with pytest.raises(AssertionError, match="rendered although"):
+        build(Options(clinic_dir=DEMO, langs=("en",), stages=("aftercare",),
+                      large_print=True, out=tmp_path))
+
+
+def test_personalised_handouts_never_cached(tmp_path, demo_inputs):
+    from handouts.patient import make_patient
+
+    build(Options(clinic_dir=DEMO, langs=("en",), stages=("aftercare",), out=tmp_path,
+                  output=tmp_path / "ana.pdf", patient=make_patient("Ana Example")))
+    assert not (tmp_path / ".cache").exists()
+    assert not any(b"Ana" in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()
+                   and p.name != "ana.pdf")
 
 
 def test_route_other_than_default_gets_suffix(tmp_path):

@@ -164,16 +164,31 @@ def test_patient_markup_is_literal_in_the_pdf(demo_inputs):
     assert "<b>{{7*7}}</b> %(x)s" in text
 
 
-def test_failure_halfway_leaves_earlier_files_and_no_partial(clinic, tmp_path):
+def test_bad_template_stops_the_build_before_any_write(clinic, tmp_path):
     (clinic / "templates" / "stages").mkdir(parents=True)
     (clinic / "templates" / "stages" / "aftercare.html.j2").write_text("{{ nothing.here }}")
-    tmp_path = tmp_path / "out"
+    out = tmp_path / "out"
     with pytest.raises(UserError) as exc:
-        build(Options(clinic_dir=clinic, langs=("en",), out=tmp_path))
-    assert str(exc.value).startswith("handouts: en/aftercare.pdf:")
-    files = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
-    assert files == ["consultation.pdf", "infusion-day.pdf"]
-    for f in tmp_path.rglob("*.pdf"):
+        build(Options(clinic_dir=clinic, langs=("en",), out=out))
+    assert str(exc.value).startswith("en/aftercare.pdf: stages/aftercare.html.j2:")
+    assert not out.exists()  # every handout is composed (checked) before any is written
+
+
+def test_render_failing_halfway_keeps_earlier_outputs_whole(clinic, tmp_path):
+    out = tmp_path / "out"
+    build(Options(clinic_dir=clinic, langs=("en",), out=out))
+    before = (out / "demo" / "en" / "aftercare.pdf").read_bytes()
+    # Only the aftercare handout's layout explodes now.
+    (clinic / "style.css").write_text("@page tiny { size: 60mm 40mm; margin: 5mm; } "
+                                      "body.stage-aftercare { page: tiny; } "
+                                      ".stage-aftercare p, .stage-aftercare li "
+                                      "{ font-size: 40pt; }")
+    with pytest.raises(UserError) as exc:
+        build(Options(clinic_dir=clinic, langs=("en",), out=out))
+    assert str(exc.value).startswith("en/aftercare.pdf: the handout has")
+    assert (out / "demo" / "en" / "aftercare.pdf").read_bytes() == before
+    assert not list(out.rglob("*.part"))
+    for f in out.rglob("*.pdf"):
         assert len(pdf_reader(f.read_bytes()).pages) >= 1
 
 

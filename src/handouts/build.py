@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import PdfCache, cache_key
 from .catalogs import Catalog, available_languages, load_catalog
 from .clinic import Clinic, load_clinic
 from .compose import Handout, Project, compose_html
 from .content import STAGES, Content, load_content
-from .errors import UserError
+from .errors import Problem, UserError
 from .files import atomic_write
 from .languages import language, parse_language
 from .patient import Patient
@@ -41,6 +42,7 @@ class Options:
     patient: Patient = Patient()
     large_print: bool = False
     second_lang: str | None = None
+    jobs: int = 0                   # worker processes for rendering; 0: in this process
 
 
 @dataclass
@@ -125,24 +127,26 @@ class Rendered:
     warnings: tuple[str, ...]  # WeasyPrint's (missing glyphs, refused files) and ours
 
 
-def render_handout(inputs: Inputs, h: Handout, fmt: str = "pdf",
-                   strict: bool = False) -> Rendered:
-    """One handout as PDF (or HTML) bytes, with what went wrong on the way."""
+def compose(inputs: Inputs, h: Handout, strict: bool = False) -> tuple[str, list[str]]:
+    """One handout's HTML, and warnings about strings shown in English."""
     catalog = inputs.catalogs[h.language.tag]
     second = inputs.catalogs[h.second.tag] if h.second else None
     for c in (catalog, second):
         if c:
             c.missing.clear()
     html = compose_html(inputs.project, inputs.content, inputs.clinic, h, catalog, second)
-    if second:
-        catalog.missing.extend(second.missing)
-    warnings = []
-    if catalog.missing:
-        if strict:
-            raise UserError(f"{h.stage} ({h.language.tag}): {len(catalog.missing)} "
-                            f"string(s) have no translation, e.g. {catalog.missing[0]!r}")
-        warnings.append(f"{len(catalog.missing)} string(s) shown in English "
-                        "(no translation)")
+    missing = catalog.missing + (second.missing if second else [])
+    if missing and strict:
+        raise UserError(f"{h.stage} ({h.language.tag}): {len(missing)} string(s) have no "
+                        f"translation, e.g. {missing[0]!r}")
+    return html, [f"{len(missing)} string(s) shown in English (no translation)"] \
+        if missing else []
+
+
+def render_handout(inputs: Inputs, h: Handout, fmt: str = "pdf",
+                   strict: bool = False) -> Rendered:
+    """One handout as PDF (or HTML) bytes, with what went wrong on the way."""
+    html, warnings = compose(inputs, h, strict)
     if fmt == "html":
         return Rendered(html.encode("utf-8"), tuple(warnings))
     roots = (inputs.project.templates_dir, inputs.clinic.folder)
@@ -160,23 +164,106 @@ def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> 
 
 def build(opts: Options, progress: Callable[[str], None] | None = None,
           project: Project = PROJECT) -> Result:
-    """Build the handouts `opts` asks for; return what was written."""
+    """Build the handouts `opts` asks for; return what was written.
+
+    Every handout is composed (and so checked) before anything is written. PDFs
+    whose inputs are unchanged come from the cache; the rest are rendered, in
+    `opts.jobs` worker processes (0: in this process). A render that fails is
+    reported by name at the end; the others are still written.
+    """
     started = time.perf_counter()
     inputs = load_inputs(opts.clinic_dir, project)
     handouts = plan(inputs, opts)
-    written, warnings = [], []
-    for i, h in enumerate(handouts, 1):
-        path = target(inputs, opts, h)
-        if progress:
-            progress(f"[{i}/{len(handouts)}] {h.language.tag} {h.stage} ({h.route})")
+    say = progress or (lambda message: None)
+    personal = bool(opts.patient)
+    cache = None if personal or opts.fmt != "pdf" else PdfCache(opts.out / ".cache")
+    warnings: list[str] = []
+    jobs: list[tuple[Handout, Path, str | None]] = []
+    written: list[Path] = []
+    for h in handouts:
         try:
-            rendered = render_handout(inputs, h, opts.fmt, opts.strict)
+            html, found = compose(inputs, h, opts.strict)
         except UserError as exc:
-            raise UserError(f"{h.language.tag}/{h.filename(inputs.clinic)}: {exc}") from None
-        warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in rendered.warnings]
-        atomic_write(path, rendered.data)
-        written.append(path)
+            raise UserError(_named(inputs, h, exc)) from None
+        warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in found]
+        path = target(inputs, opts, h)
+        if opts.fmt == "html":
+            atomic_write(path, html.encode("utf-8"))
+            written.append(path)
+            continue
+        key = cache_key(html, (inputs.clinic.logo,)) if cache else None
+        data = cache.get(key) if cache else None
+        if data is None:
+            jobs.append((h, path, key))
+        else:
+            _write_if_changed(path, data)
+            written.append(path)
+    if len(written) and cache:
+        say(f"{len(written)} handout(s) unchanged (from the cache)")
+    failures = _render_all(inputs, opts, jobs, cache, say, written, warnings, project)
+    if failures:
+        raise UserError(failures)
     return Result(written, warnings, time.perf_counter() - started)
+
+
+def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnings,
+                project: Project) -> list[Problem]:
+    """Render what the cache did not have; return one message per failed handout."""
+    failures: list[Problem] = []
+    total = len(jobs)
+
+    def done(i, h, path, key, data):
+        say(f"[{i}/{total}] {h.language.tag} {h.stage} ({h.route})")
+        atomic_write(path, data)
+        if cache is not None and key:
+            cache.put(key, data)
+        written.append(path)
+
+    def failed(h, exc):
+        failures.append(_named(inputs, h, exc))
+
+    if opts.jobs <= 0 or project is not PROJECT or not jobs:
+        for i, (h, path, key) in enumerate(jobs, 1):
+            try:
+                rendered = render_handout(inputs, h, opts.fmt, opts.strict)
+            except UserError as exc:
+                failed(h, exc)
+                continue
+            warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in rendered.warnings
+                         if "no translation" not in w]
+            done(i, h, path, key, rendered.data)
+        return failures
+
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from .workers import RenderPool
+
+    size = min(opts.jobs, len(jobs))
+    with RenderPool(opts.clinic_dir, workers=size) as pool, \
+            ThreadPoolExecutor(max_workers=size) as threads:
+        futures = {threads.submit(pool.render, h, opts.fmt, opts.strict): (h, path, key)
+                   for h, path, key in jobs}
+        for i, future in enumerate(as_completed(futures), 1):
+            h, path, key = futures[future]
+            try:
+                data = future.result()
+            except UserError as exc:
+                failed(h, exc)
+                continue
+            done(i, h, path, key, data)
+    return failures
+
+
+def _named(inputs: Inputs, h: Handout, exc: UserError) -> Problem:
+    """A handout's problem, named as its output file: `en/aftercare.pdf: ...`."""
+    return Problem(f"{h.language.tag}/{h.filename(inputs.clinic)}", None,
+                   "; ".join(str(p) if p.path != "handouts" else p.message
+                             for p in exc.problems))
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if not (path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data):
+        atomic_write(path, data)
 
 
 def stderr_progress(message: str) -> None:

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="appointment date and time; preparation times are computed from it")
     b.add_argument("--provider", metavar="TEXT", help="the patient's care team")
     b.add_argument("--large-print", action="store_true", help="body text 16 pt or larger")
+    b.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="render in N worker processes (default: 1)")
     b.add_argument("--second-lang", metavar="LL",
                    help="bilingual: each section again in this language")
 
@@ -108,7 +110,7 @@ def _build(args) -> int:
     opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
                    route=args.route, out=args.out, output=args.output, fmt=args.format,
                    strict=args.strict, patient=patient, large_print=args.large_print,
-                   second_lang=args.second_lang)
+                   second_lang=args.second_lang, jobs=max(1, args.jobs))
     result = build(opts, progress=stderr_progress)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)

@@ -1,0 +1,58 @@
+"""A content-addressed cache of finished PDFs, so an unchanged handout is never laid out twice.
+
+The key is a hash of everything a render reads: the HTML (which holds the
+content, the translations, the clinic's values and CSS, the options), the
+bytes of the files it links to (the logo), and the versions of handouts and
+WeasyPrint. Personalised handouts are never cached: patient details stay off disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from .files import atomic_write
+
+
+@cache
+def _versions() -> bytes:
+    return f"handouts {version('handouts')}; weasyprint {version('weasyprint')}".encode()
+
+
+@cache
+def _file_digest(path: Path, mtime_ns: int, size: int) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def cache_key(html: str, linked: tuple[Path, ...]) -> str:
+    h = hashlib.sha256(_versions())
+    for path in linked:
+        st = path.stat()
+        h.update(_file_digest(path, st.st_mtime_ns, st.st_size))
+    h.update(html.encode("utf-8"))
+    return h.hexdigest()
+
+
+class PdfCache:
+    """PDFs by key in one folder (on disk), or in memory when `folder` is None."""
+
+    def __init__(self, folder: Path | None, max_items: int = 512):
+        self.folder = folder
+        self.memory: dict[str, bytes] = {}
+        self.max_items = max_items
+
+    def get(self, key: str) -> bytes | None:
+        if self.folder is None:
+            return self.memory.get(key)
+        path = self.folder / f"{key}.pdf"
+        return path.read_bytes() if path.is_file() else None
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.folder is None:
+            if len(self.memory) >= self.max_items:
+                self.memory.pop(next(iter(self.memory)))
+            self.memory[key] = data
+        else:
+            atomic_write(self.folder / f"{key}.pdf", data)
