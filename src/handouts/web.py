@@ -377,10 +377,11 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     say(f"Serving handouts for {app.extensions['handouts']['inputs'].clinic.name} at "
         f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)")
     try:
-        server.run()
-    except (KeyboardInterrupt, SystemExit):
-        say("Stopping.")
+        server.run()  # returns on Ctrl+C or SIGTERM: waitress catches both
+    except KeyboardInterrupt:
+        pass
     finally:
+        say("Stopping.")
         server.close()
         pool.close()
     return 0
