@@ -1,0 +1,63 @@
+"""Property tests: any text in any patient field or clinic string gives a PDF or a clean error."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pikepdf
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import DEMO
+from handouts.build import Options, load_inputs, plan, render_handout
+from handouts.clinic import load_clinic
+from handouts.errors import UserError
+from handouts.patient import make_patient
+
+TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(
+    list("<>&{}%()s*\u202e\u200b\0🙂ك中")), max_size=120)
+SETTINGS = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+
+def assert_safe_pdf(data: bytes) -> None:
+    pdf = pikepdf.open(io.BytesIO(data))
+    assert len(pdf.pages) >= 1
+    names = pdf.Root.get("/Names", {})
+    assert "/EmbeddedFiles" not in names and "/JavaScript" not in names
+    assert b"/JavaScript" not in data and b"/JS " not in data and b"/EmbeddedFile" not in data
+
+
+@SETTINGS
+@given(name=TEXT, provider=TEXT)
+def test_any_patient_text(demo_inputs, name, provider):
+    try:
+        patient = make_patient(name, "2026-12-01T09:30", provider)
+    except UserError as exc:
+        assert str(exc).startswith("handouts: Invalid value for")
+        return
+    (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("infusion-day",),
+                                     langs=("en",), output="x.pdf", patient=patient))
+    result = render_handout(demo_inputs, h)
+    assert_safe_pdf(result.data)
+
+
+@SETTINGS
+@given(name=TEXT, address=TEXT)
+def test_any_clinic_text(tmp_path_factory, name, address):
+    folder = tmp_path_factory.mktemp("c") / "clinic"
+    shutil.copytree(DEMO, folder)
+    data = yaml.safe_load((folder / "clinic.yaml").read_text())
+    data["name"], data["contact"]["address"] = name, address
+    (folder / "clinic.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    try:
+        load_clinic(folder)
+        inputs = load_inputs(folder)
+    except UserError as exc:
+        assert str(exc)  # a clean, printable error
+        return
+    (h,) = plan(inputs, Options(clinic_dir=folder, stages=("aftercare",), langs=("en",)))
+    assert_safe_pdf(render_handout(inputs, h).data)
