@@ -8,6 +8,7 @@ exists, so `../x` or `es\\0` can never name a file.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -83,3 +84,18 @@ def is_known_locale(tag: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def text_direction(text: str) -> str:
+    """"rtl" or "ltr" from the first strong character (the HTML `dir=auto` rule).
+
+    WeasyPrint does not resolve `dir=auto`, so values typed by people (a clinic's
+    address, a patient's name) get an explicit direction from here.
+    """
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"

@@ -16,7 +16,7 @@ from babel.numbers import format_decimal
 from .catalogs import Catalog, message_problems
 from .clinic import PLACEHOLDERS
 from .content import Block, Message, Stage, Topic
-from .languages import SOURCE_LANGUAGE
+from .languages import SOURCE_LANGUAGE, text_direction
 
 _TOKEN = re.compile(r"\*\*|%\((\w+)\)s|%%")
 
@@ -25,7 +25,8 @@ _TOKEN = re.compile(r"\*\*|%\((\w+)\)s|%%")
 class Segment:
     text: str
     strong: bool = False
-    value: str | None = None  # a clinic value: "ltr" (phone, URL) or "auto" (names)
+    value: str | None = None  # a clinic value, isolated with this direction ("ltr"/"rtl")
+    nowrap: bool = False      # a Korean word: lines break between words, not inside
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Localizer:
 
     def __init__(self, catalog: Catalog, values: dict[str, str | int]):
         self.catalog = catalog
+        # Korean breaks lines between words (CSS word-break: keep-all, which
+        # WeasyPrint lacks), so each word becomes an unbreakable segment.
+        self.keep_words = catalog.language.tag == "ko"
         locale = catalog.language.locale
         self.values = {k: format_decimal(v, locale=locale) if isinstance(v, int) else v
                        for k, v in values.items()}
@@ -66,10 +70,23 @@ class Localizer:
     def text(self, msg: Message) -> Text:
         found = self.catalog.lookup(msg.context, msg.text)
         if found and not message_problems(msg.text, found):
-            return Text(self._segments(found))
+            segments = self._segments(found)
+            return Text(self._keep_words(segments) if self.keep_words else segments)
         if found:  # a broken translation must not reach a patient: use the source
             self.catalog.missing.append(f"{msg.context}|broken")
         return Text(self._segments(msg.text), lang=SOURCE_LANGUAGE)
+
+    @staticmethod
+    def _keep_words(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        out: list[Segment] = []
+        for seg in segments:
+            if seg.value:
+                out.append(seg)
+                continue
+            for part in re.split(r"(\s+)", seg.text):
+                if part:
+                    out.append(Segment(part, seg.strong, nowrap=not part.isspace()))
+        return tuple(out)
 
     def _segments(self, text: str) -> tuple[Segment, ...]:
         out: list[Segment] = []
@@ -85,8 +102,9 @@ class Localizer:
             else:
                 name = m.group(1)
                 kind = PLACEHOLDERS[name]
-                out.append(Segment(str(self.values[name]), strong,
-                                   "ltr" if kind in ("ltr", "number") else "auto"))
+                value = str(self.values[name])
+                out.append(Segment(value, strong, "ltr" if kind in ("ltr", "number")
+                                   else text_direction(value)))
             pos = m.end()
         if pos < len(text):
             out.append(Segment(text[pos:], strong))

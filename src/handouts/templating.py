@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from .catalogs import Catalog
 from .errors import Problem
-from .languages import SOURCE_LANGUAGE
+from .languages import SOURCE_LANGUAGE, text_direction
 
 MAX_TEMPLATE_STRING = 100_000  # longest string or list a template may build
 
@@ -57,7 +57,7 @@ def environment(template_dirs: tuple[Path, ...]) -> HandoutEnvironment:
     env.policies["ext.i18n.trimmed"] = True
     env.newstyle_gettext = True  # type: ignore[attr-defined]  # callables format %(vars)s
     env.filters.update(date=_date, time=_time, datetime=_datetime, number=_number,
-                       clock=_clock)
+                       clock=_clock, appointment=_appointment, textdir=text_direction)
     return env
 
 
@@ -151,3 +151,13 @@ def _forbidden(node) -> str | None:
     if isinstance(node, nodes.Name) and node.name in ("Markup", "self") and node.ctx == "load":
         return f"{node.name!r} is not allowed in clinic templates"
     return None
+
+
+@pass_context
+def _appointment(ctx, value: dt.datetime) -> str:
+    """Full date and short time, joined the locale's way ("{1}, {0}", "{1}، {0}", "{1} {0}")."""
+    locale = ctx["locale"]
+    pattern = locale.datetime_formats.get("full", "{1} {0}")
+    pattern = getattr(pattern, "pattern", pattern)
+    return pattern.replace("{1}", format_date(value, "full", locale=locale)) \
+        .replace("{0}", format_time(value, "short", locale=locale))
