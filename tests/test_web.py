@@ -11,7 +11,7 @@ import pytest
 from conftest import DEMO, pdf_reader, pdf_text
 from handouts.languages import language
 from handouts.localize import Localizer
-from handouts.web import MAX_BODY, create_app, is_loopback, trusted_hosts
+from handouts.web import MAX_BODY, create_app, exposure_warning, is_loopback, trusted_hosts
 from handouts.workers import RenderPool
 
 NAME = "Ana López-Quiñones"
@@ -257,3 +257,24 @@ def test_loopback_and_trusted_hosts():
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20")
     assert trusted_hosts("127.0.0.1") == ["127.0.0.1", "localhost", "::1", "[::1]"]
     assert trusted_hosts("192.168.1.20")[-1] == "192.168.1.20"
+
+
+def test_warns_only_when_reachable_from_other_computers():
+    assert exposure_warning("127.0.0.1") is None and exposure_warning("localhost") is None
+    assert exposure_warning("0.0.0.0").startswith(
+        "warning: serving on 0.0.0.0, not 127.0.0.1: other computers on the network")
+
+
+def test_a_port_in_use_is_a_clear_error(capsys):
+    import socket
+
+    from handouts.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--clinic", str(DEMO), "--port", str(port)]) == 1
+    assert capsys.readouterr().err == (
+        f"handouts: cannot listen on 127.0.0.1:{port}: Address already in use; is another "
+        "'handouts serve' running? Choose another --port\n")

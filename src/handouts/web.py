@@ -351,26 +351,47 @@ def trusted_hosts(host: str) -> list[str]:
     return names + sorted(extra)
 
 
+def exposure_warning(host: str) -> str | None:
+    """What to tell the operator when the page is reachable from other computers."""
+    if is_loopback(host):
+        return None
+    return (f"warning: serving on {host}, not 127.0.0.1: other computers on the network can "
+            "reach this page and the patient details typed into it. Use this only on a "
+            "network you trust.")
+
+
 def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
           say: Callable[[str], None] | None = None) -> int:
     """Run the page under waitress until Ctrl+C (or SIGTERM); return the exit status."""
     from waitress import create_server
 
     say = say or (lambda message: print(message, flush=True))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    if not is_loopback(host):
-        print(f"warning: serving on {host}, not 127.0.0.1: other computers on the network can "
-            "reach this page and the patient details typed into it. Use this only on a "
-            "network you trust.", file=sys.stderr, flush=True)
+    if warning := exposure_warning(host):
+        print(warning, file=sys.stderr, flush=True)
     workers = os.cpu_count() or 1
-    say(f"Starting {workers} render worker(s) for {clinic_dir} ...")
-    app = create_app(clinic_dir, {"TRUSTED_HOSTS": trusted_hosts(host), "WORKERS": workers})
+    # Bind first, so a port in use fails at once rather than after the workers warmed up.
+    apps: list[Flask] = []
+    try:
+        # Enough threads that requests past the pool's size queue in it (and get 503 in
+        # time) rather than in waitress, where they would wait without a limit. waitress
+        # drops bodies past 4 x MAX_BODY unread; below that Flask answers 413 readably.
+        server = create_server(lambda environ, start: apps[0](environ, start),
+                               host=host, port=port, threads=2 * workers + 2,
+                               max_request_body_size=4 * MAX_BODY, ident="handouts",
+                               clear_untrusted_proxy_headers=True)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another "
+                        "'handouts serve' running? Choose another --port") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        say(f"Starting {workers} render worker(s) for {clinic_dir} ...")
+        apps.append(create_app(clinic_dir, {"TRUSTED_HOSTS": trusted_hosts(host),
+                                            "WORKERS": workers}))
+    except BaseException:
+        server.close()
+        raise
+    app = apps[0]
     pool: RenderPool = app.extensions["handouts"]["pool"]
-    # Enough threads that requests past the pool's size queue in it (and get 503 in time)
-    # rather than in waitress, where they would wait without a limit.
-    server = create_server(app, host=host, port=port, threads=2 * pool.size + 2,
-                           max_request_body_size=MAX_BODY, ident="handouts",
-                           clear_untrusted_proxy_headers=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     shown = f"[{host}]" if ":" in host else host
