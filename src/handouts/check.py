@@ -29,9 +29,19 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
         problems.items.extend(check_templates(clinic.templates_dir))
     check_all(project.locales_dir, problems)
     problems.check()
+    from .readability import MAX_GRADE, grades
+
+    grade = grades(content, project.root / ".cache" / "readability.json")
+    for tid, g in grade.items():
+        if g > MAX_GRADE:
+            problems.add(content.topics[tid].path, None, f"reading grade {g:.1f} is above "
+                         f"{MAX_GRADE:g} (Flesch-Kincaid); use shorter sentences and words")
+    problems.check()
     unreviewed = [t.id for t in content.topics.values() if not t.reviewed]
     lines = [f"OK: {len(content.topics)} topics, {len(content.stages)} stages, "
-             f"clinic {clinic.id!r} ({', '.join(clinic.languages)})"]
+             f"clinic {clinic.id!r} ({', '.join(clinic.languages)})",
+             "Reading grade (Flesch-Kincaid, highest over routes): "
+             + ", ".join(f"{tid} {g:.1f}" for tid, g in sorted(grade.items()))]
     if unreviewed:
         lines.append(f"note: {len(unreviewed)} topic(s) pending clinical review: "
                      + ", ".join(unreviewed))

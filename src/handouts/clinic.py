@@ -181,7 +181,8 @@ def load_clinic(folder: Path, known_languages: list[str] | None = None) -> Clini
                                            unit="minutes", default=15),
             observation_minutes=p.integer("observation_minutes", low=30, high=480,
                                           unit="minutes", default=60),
-            no_driving_hours=p.integer("no_driving_hours", low=12, high=72,
+            # KETALAR label: no driving or hazardous work for 24 hours or more.
+            no_driving_hours=p.integer("no_driving_hours", low=24, high=72,
                                        unit="hours", default=24),
             escort_required=p.boolean("escort_required"),
             esketamine_observation_minutes=_esketamine_observation(p),

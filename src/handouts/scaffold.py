@@ -40,7 +40,7 @@ protocol:                      # filled into the handouts' text; checked against
   fasting_clear_liquids_hours: 2   # clear liquids allowed until this many hours before (2 to 8)
   arrive_minutes_early: 15     # 0 to 120
   observation_minutes: 60      # rest at the clinic after IV/IM treatment (30 to 480)
-  no_driving_hours: 24         # 12 to 72
+  no_driving_hours: 24         # 24 to 72 (the ketamine label: 24 hours or more)
   escort_required: true        # true or false
   # Esketamine is observed for at least 120 minutes (its REMS); you may set more:
   # esketamine_observation_minutes: 120
