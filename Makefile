@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup sysdeps demo test lint docs clean
+.PHONY: setup sysdeps demo test lint docs clean bench
 
 setup: sysdeps $(STAMP)
 
@@ -36,3 +36,8 @@ docs: setup
 clean:
 	rm -rf out $(VENV) .pytest_cache
 	find locales -name '*.mo' -delete
+
+# Every speed target of issue 8, side by side; writes benchmarks/RESULTS.md.
+bench: setup
+	@scripts/sysdeps.sh chromium
+	$(BIN)/python benchmarks/run.py

@@ -1,0 +1,269 @@
+"""`make bench`: every speed target of issue 8, measured side by side in one run.
+
+Absolute times drift on a shared 2-core machine, so each row compares two
+things measured in the same run, alternating, and reports medians and ratios.
+Writes benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "clinics" / "demo"
+BIN = Path(sys.executable).parent
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(measure: str, value: str, target: str, ok: bool | None) -> None:
+    verdict = "n/a" if ok is None else ("yes" if ok else "NO")
+    ROWS.append((measure, value, target, verdict))
+    print(f"{measure:<62} {value:<34} {target:<14} {verdict}", flush=True)
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def alternate(a, b, n: int) -> tuple[list[float], list[float]]:
+    ta, tb = [], []
+    for _ in range(n):
+        ta.append(timed(a))
+        tb.append(timed(b))
+    return ta, tb
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return total
+
+
+def peak_memory(cmd: list[str]) -> tuple[float, int]:
+    """Wall time and peak summed RSS of a whole process tree."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.01)
+    return time.perf_counter() - started, peak
+
+
+def main() -> int:
+    import weasyprint
+
+    from handouts.build import Options, load_inputs, plan, render_handout
+    from handouts.cache import PdfCache, cache_key
+    from handouts.patient import make_patient
+    from handouts.render import _weasy
+
+    inputs = load_inputs(DEMO)
+    (h,) = plan(inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",)))
+    html = render_handout(inputs, h, fmt="html").data.decode()
+    base = (ROOT / "templates").as_uri() + "/"
+    _weasy()  # warm: imports and the shared FontConfiguration
+
+    def bare():
+        weasyprint.HTML(string=html, base_url=base).write_pdf(pdf_variant="pdf/ua-1")
+
+    def ours():
+        render_handout(inputs, h)
+
+    ours(), bare()
+    t_ours, t_bare = alternate(ours, bare, 15)
+    m_ours, m_bare = statistics.median(t_ours), statistics.median(t_bare)
+    row("warm render (en aftercare) / bare WeasyPrint, same HTML",
+        f"{m_ours*1000:.0f} / {m_bare*1000:.0f} ms = {m_ours/m_bare:.3f}", "<= 1.03",
+        m_ours / m_bare <= 1.03)
+
+    # Per-script render times and PDF sizes.
+    sizes = {}
+    for tag in inputs.clinic.languages:
+        (hl,) = plan(inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=(tag,)))
+        times = [timed(lambda hl=hl: render_handout(inputs, hl)) for _ in range(3)]
+        data = render_handout(inputs, hl).data
+        sizes[tag] = (statistics.median(times), len(data))
+    for tag, (t, size) in sizes.items():
+        cjk = tag in ("zh-Hans", "ko")
+        limit = 600 if cjk else 100
+        row(f"render + PDF size, aftercare {tag}", f"{t*1000:.0f} ms, {size/1024:.0f} KB",
+            f"<= {limit} KB", size / 1024 <= limit)
+
+    # The web page's answer to a personalised request (Flask app, warm pool of 1 worker).
+    from handouts.web import create_app
+    from handouts.workers import RenderPool
+
+    with RenderPool(DEMO, workers=1) as pool:
+        app = create_app(DEMO, {"RENDER_POOL": pool, "TESTING": True})
+        client = app.test_client()
+        page = client.get("/").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"csrf_token": token, "lang": "en", "stage": "aftercare", "route": "iv",
+                "name": "Ana Example", "date": "2026-12-01",
+                "time": "09:30", "provider": "Dr. Rivera", "action": "preview"}
+        patient = make_patient("Ana Example", "2026-12-01T09:30", "Dr. Rivera")
+        (hp,) = plan(inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",),
+                                     output="x.pdf", patient=patient))
+        html_p = render_handout(inputs, hp, fmt="html").data.decode()
+
+        def web():
+            r = client.post("/handout", data=form)
+            assert r.status_code == 200 and r.mimetype == "application/pdf", r.status_code
+
+        def bare_p():
+            weasyprint.HTML(string=html_p, base_url=base).write_pdf(pdf_variant="pdf/ua-1")
+
+        web(), bare_p()
+        t_web, t_bare_p = alternate(web, bare_p, 50)
+    w95, b95 = p95(t_web), p95(t_bare_p)
+    row("page's answer, personalised / bare WeasyPrint (p95 of 50)",
+        f"{w95*1000:.0f} / {b95*1000:.0f} ms = {w95/b95:.3f}", "<= 1.10", w95 / b95 <= 1.10)
+    row("page's answer, personalised, median", f"{statistics.median(t_web)*1000:.0f} ms",
+        "", None)
+
+    # Headless Chromium printing the same HTML, whole process, vs the page's answer.
+    chromium = shutil.which("chromium")
+    if chromium:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "h.html"
+            src.write_text(html_p.replace(f'href="{base}', 'href="'), encoding="utf-8")
+            runs = []
+            for i in range(5):
+                runs.append(peak_memory([
+                    chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-quic",
+                    f"--user-data-dir={tmp}/profile{i}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={tmp}/c.pdf", src.as_uri()]))
+        c_time = statistics.median(t for t, _ in runs)
+        c_mem = max(m for _, m in runs)
+        w_med = statistics.median(t_web)
+        row("page's answer / headless Chromium, whole process (median)",
+            f"{w_med*1000:.0f} / {c_time*1000:.0f} ms = {w_med/c_time:.2f}", "<= 0.5",
+            w_med / c_time <= 0.5)
+        worker_mem = peak_worker_memory()
+        row("render worker peak memory / Chromium peak memory",
+            f"{worker_mem/2**20:.0f} / {c_mem/2**20:.0f} MB = {worker_mem/c_mem:.2f}",
+            "<= 0.2", worker_mem / c_mem <= 0.2)
+    else:
+        row("page's answer / headless Chromium", "chromium not installed", "<= 0.5", None)
+        worker_mem = peak_worker_memory()
+    row("peak memory of one render worker", f"{worker_mem/2**20:.0f} MB", "<= 250 MB",
+        worker_mem / 2**20 <= 250)
+
+    # Cache hit vs render.
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = PdfCache(Path(tmp))
+        data = render_handout(inputs, h).data
+
+        def hit():
+            from handouts.build import compose
+            html_h, _ = compose(inputs, h)
+            assert cache.get(cache_key(html_h, (inputs.clinic.logo,))) is not None
+
+        cache.put(cache_key(html, (inputs.clinic.logo,)), data)
+        t_hit, t_render = alternate(hit, ours, 10)
+    ratio = statistics.median(t_hit) / statistics.median(t_render)
+    row("repeated non-personalised handout: cache hit / render",
+        f"{statistics.median(t_hit)*1000:.1f} / {statistics.median(t_render)*1000:.0f} ms "
+        f"= {ratio:.3f}", "<= 0.02", ratio <= 0.02)
+
+    # The full demo matrix: --jobs 2 against --jobs 1, from the command line, cold cache.
+    matrix = {}
+    for jobs in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            matrix[jobs] = timed(lambda jobs=jobs, tmp=tmp: subprocess.run(
+                [str(BIN / "handouts"), "build", "--clinic", str(DEMO), "--out", tmp,
+                 "--jobs", str(jobs)], check=True, capture_output=True))
+            if jobs == 2:
+                again = timed(lambda tmp=tmp: subprocess.run(
+                    [str(BIN / "handouts"), "build", "--clinic", str(DEMO), "--out", tmp],
+                    check=True, capture_output=True))
+    n = len(inputs.clinic.languages) * 3
+    row(f"full demo matrix ({n} PDFs): --jobs 2 / --jobs 1",
+        f"{matrix[2]:.1f} / {matrix[1]:.1f} s = {matrix[2]/matrix[1]:.2f}", "<= 0.55",
+        matrix[2] / matrix[1] <= 0.55)
+    row("rebuild of the full matrix, nothing changed (whole command)", f"{again:.2f} s",
+        "< 1 s", again < 1)
+
+    # Commands that render nothing never import WeasyPrint.
+    for argv in (["check"], ["i18n", "status"]):
+        probe = ("import sys, time; t=time.perf_counter(); from handouts.cli import main; "
+                 f"code=main({argv!r}); print('WEASY', 'weasyprint' in sys.modules, "
+                 "time.perf_counter()-t)")
+        times, imported = [], False
+        for _ in range(3):
+            t = timed(lambda probe=probe: out.append(subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True,
+                cwd=ROOT).stdout))
+            times.append(t)
+        imported = "WEASY True" in out[-1]
+        med = statistics.median(times)
+        row(f"`handouts {' '.join(argv)}` (whole process)",
+            f"{med:.2f} s, imports weasyprint: {imported}", "< 0.5 s, no",
+            med < 0.5 and not imported)
+    write_results()
+    return 0
+
+
+out: list[str] = []
+
+
+def peak_worker_memory() -> int:
+    """Peak RSS of a render worker process rendering the heaviest handout (Chinese)."""
+    code = ("from pathlib import Path; from handouts.build import *; "
+            f"i=load_inputs(Path({str(DEMO)!r})); "
+            f"hs=plan(i, Options(clinic_dir=Path({str(DEMO)!r}), langs=tuple(t for t in "
+            "i.clinic.languages if t in ('zh-Hans','ko','ar','en')))); "
+            "[render_handout(i, h) for h in hs]")
+    _, peak = peak_memory([sys.executable, "-c", code])
+    return peak
+
+
+def write_results() -> None:
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {dt.date.today().isoformat()} with `make bench` ({machine}); medians of "
+        "alternating runs unless noted. Each ratio compares two things measured in this run.",
+        "",
+        "| measure | value | target | met |",
+        "|---|---|---|---|",
+        *[f"| {m} | {v} | {t} | {ok} |" for m, v, t, ok in ROWS],
+        "",
+    ]
+    (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    print("Wrote benchmarks/RESULTS.md")
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    sys.exit(main())
