@@ -282,6 +282,8 @@ class RenderPool:
 
     `workers` defaults to the number of CPUs; `timeout` is the wall-clock limit
     of one render in seconds. Use it as a context manager, or call `close()`.
+    As with any multiprocessing code, a script that starts a pool must guard its
+    top level with `if __name__ == "__main__":` (workers import the main module).
     """
 
     def __init__(self, clinic_dir: Path | str, workers: int | None = None,

@@ -20,8 +20,11 @@
     const q = fold(filter.value.trim());
     let shown = 0;
     for (const item of langs) {
-      item.hidden = q !== "" && !fold(item.dataset.search).includes(q);
-      if (!item.hidden) shown += 1;
+      const match = q === "" || fold(item.dataset.search).includes(q);
+      // The chosen language stays in view, so what will be sent is always visible.
+      item.dataset.match = match ? "yes" : "no";
+      item.hidden = !match && !item.querySelector("input").checked;
+      if (match) shown += 1;
     }
     count.textContent = q === "" ? "" :
       shown === 0 ? "No language matches." : `${shown} of ${langs.length} languages shown.`;
@@ -30,7 +33,7 @@
   filter.addEventListener("keydown", (event) => {
     if (event.key !== "Enter") return;
     event.preventDefault();
-    const first = langs.find((item) => !item.hidden);
+    const first = langs.find((item) => item.dataset.match !== "no");
     if (first) {
       const radio = first.querySelector("input");
       radio.checked = true;
