@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/handouts build --clinic clinics/demo --out out
+	$(BIN)/handouts build --clinic clinics/demo --out out --jobs 2
 	@echo "Handouts written under out/demo/ (one folder per language)."
 
 test: setup

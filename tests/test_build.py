@@ -112,7 +112,7 @@ def test_two_builds_give_identical_bytes(tmp_path, demo_inputs):
 
 
 def test_build_writes_the_tree_and_no_temp_files(tmp_path):
-    result = build(Options(clinic_dir=DEMO, out=tmp_path))
+    result = build(Options(clinic_dir=DEMO, langs=LANGS, out=tmp_path))
     names = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "demo").rglob("*")
                    if p.is_file())
     assert names == sorted(f"demo/{lang}/{s}.pdf" for lang in LANGS for s in STAGES)
@@ -173,6 +173,6 @@ def test_bilingual_handout(demo_inputs, tmp_path):
 def test_second_language_must_be_offered(capsys):
     from handouts.cli import main
 
-    assert main(["build", "--stage", "aftercare", "--lang", "es", "--second-lang", "ar"]) == 1
-    assert "Invalid value for '--second-lang': 'ar' is not one of 'en', 'es'" in \
+    assert main(["build", "--stage", "aftercare", "--lang", "es", "--second-lang", "de"]) == 1
+    assert "Invalid value for '--second-lang': 'de' is not one of 'en', 'es', 'zh-Hans'" in \
         capsys.readouterr().err
