@@ -64,7 +64,10 @@ def pseudo_build(tmp_path_factory):
 
 def residue(text: str) -> str:
     """What is left once pseudo text, clinic values, numbers and punctuation are gone."""
-    text = re.sub(r"⟦[^⟧]*⟧", " ", text)
+    # Innermost first: a footer (itself pseudo text) may fall inside a string that
+    # runs across a page break.
+    while re.search(r"⟦[^⟦⟧]*⟧", text):
+        text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
     for value in ("Cedar Ridge Ketamine Clinic", "1200 Alder Street, Suite 300, Portland, OR "
                   "97205", "https://cedarridge.example", "cedarridge.example"):
         text = text.replace(value, " ")
