@@ -126,12 +126,30 @@ def _worker_main(conn, clinic_dir: str, memory_limit: int | None, warm: bool) ->
 
 
 def _warm(inputs, make) -> None:
-    """Render one handout per language, so fonts for every script are loaded and cached."""
+    """Render one handout per script the clinic's languages use, so their fonts are loaded.
+
+    One per script, not per language: the fonts are what is slow the first time, and
+    languages of one script share them (the demo's eleven languages use five scripts).
+    """
     from .content import STAGES
     from .languages import language
 
+    seen = set()
     for tag in inputs.clinic.languages:
-        make(inputs, Handout(STAGES[0], inputs.clinic.routes[0], language(tag)))
+        script = _script(language(tag))
+        if script not in seen:
+            seen.add(script)
+            make(inputs, Handout(STAGES[0], inputs.clinic.routes[0], language(tag)))
+
+
+def _script(lang) -> str:
+    """The script a language is written in (`Latn`, `Hans`, `Arab`), per CLDR's likely subtags."""
+    from babel.core import get_global
+
+    if lang.locale.script:
+        return lang.locale.script
+    likely = get_global("likely_subtags").get(lang.locale.language, "")
+    return next((part for part in likely.split("_")[1:] if len(part) == 4), lang.tag)
 
 
 def _set_limit(which: int, value: int) -> None:
