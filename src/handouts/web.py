@@ -54,6 +54,7 @@ access_log = logging.getLogger("handouts.web.access")
 
 WEB_DIR = PROJECT.templates_dir / "web"
 MAX_BODY = 8 * 1024  # the whole form is well under 1 KB
+MAX_RESPONSE = 64 * 1024 * 1024  # in memory, never on disk; a bilingual CJK handout ~ 1 MB
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 ACTIONS = ("preview", "download", "print")
 
@@ -375,9 +376,12 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
         # Enough threads that requests past the pool's size queue in it (and get 503 in
         # time) rather than in waitress, where they would wait without a limit. waitress
         # drops bodies past 4 x MAX_BODY unread; below that Flask answers 413 readably.
+        # waitress spills a body or a response past its *_overflow size to a temporary
+        # file; a handout carries patient details, so it must stay in memory.
         server = create_server(lambda environ, start: apps[0](environ, start),
                                host=host, port=port, threads=2 * workers + 2,
                                max_request_body_size=4 * MAX_BODY, ident="handouts",
+                               inbuf_overflow=8 * MAX_BODY, outbuf_overflow=MAX_RESPONSE,
                                clear_untrusted_proxy_headers=True)
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another "
