@@ -239,7 +239,8 @@ def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnin
     from .workers import RenderPool
 
     size = min(opts.jobs, len(jobs))
-    with RenderPool(opts.clinic_dir, workers=size) as pool, \
+    # No warm-up: in a batch, the first renders load the fonts they need anyway.
+    with RenderPool(opts.clinic_dir, workers=size, warm=False) as pool, \
             ThreadPoolExecutor(max_workers=size) as threads:
         futures = {threads.submit(pool.render, h, opts.fmt, opts.strict): (h, path, key)
                    for h, path, key in jobs}
