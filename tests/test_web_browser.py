@@ -160,11 +160,22 @@ def test_a_problem_is_shown_next_to_the_buttons(page):
 
 
 def test_print_opens_the_pdf_and_asks_the_browser_to_print(page):
-    page.evaluate("window.__printed = 0")
+    # Count the page's call to print() on the preview frame instead of letting headless
+    # Chromium open its print path (a person presses the button; here we check the call).
+    page.evaluate("""() => {
+        window.__printed = 0;
+        const real = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype,
+                                                     "contentWindow").get;
+        Object.defineProperty(HTMLIFrameElement.prototype, "contentWindow", {get() {
+            const w = real.call(this);
+            return {focus: () => w.focus(), print: () => { window.__printed += 1; }};
+        }});
+    }""")
     page.get_by_role("radio", name=re.compile("^Treatment day")).check()
     page.get_by_role("button", name="Print").click()
     expect(page.locator("#status")).to_have_text("Opening the print dialog…")
     assert page.frame(name="preview").url.endswith("/handout")
+    assert page.evaluate("window.__printed") == 1
 
 
 def test_readable_at_200_percent_zoom(browser, server):
