@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from html import unescape
 
 import pytest
@@ -262,6 +263,8 @@ def test_loopback_and_trusted_hosts():
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20")
     assert trusted_hosts("127.0.0.1") == ["127.0.0.1", "localhost", "::1", "[::1]"]
     assert trusted_hosts("192.168.1.20")[-1] == "192.168.1.20"
+    everywhere = trusted_hosts("0.0.0.0")
+    assert socket.gethostname() in everywhere and len(everywhere) == len(set(everywhere))
 
 
 def test_warns_only_when_reachable_from_other_computers():
@@ -271,8 +274,6 @@ def test_warns_only_when_reachable_from_other_computers():
 
 
 def test_a_port_in_use_is_a_clear_error(capsys):
-    import socket
-
     from handouts.cli import main
 
     with socket.socket() as taken:

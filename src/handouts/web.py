@@ -21,6 +21,7 @@ Safety, because the page handles patient details:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import mimetypes
@@ -332,7 +333,11 @@ def is_loopback(host: str) -> bool:
 
 
 def trusted_hosts(host: str) -> list[str]:
-    """The Host names the page answers to when bound to `host`."""
+    """The Host names the page answers to when bound to `host`.
+
+    Bound to every address (0.0.0.0), that is this computer's name and its addresses:
+    what another computer on the network would type.
+    """
     names = list(LOOPBACK_NAMES)
     if is_loopback(host):
         return names
@@ -343,13 +348,13 @@ def trusted_hosts(host: str) -> list[str]:
     if not wildcard:
         return names + [host]
     extra = {socket.gethostname(), socket.getfqdn()}
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None):
-            addr = info[4][0]
-            extra.add(f"[{addr}]" if ":" in addr else addr)
-    except OSError:
-        pass
-    return names + sorted(extra)
+    with contextlib.suppress(OSError):
+        extra.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None))
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect(("192.0.2.1", 9))  # a UDP "connect" sends nothing; it picks the LAN address
+        extra.add(s.getsockname()[0])
+    extra = {f"[{a}]" if ":" in a else a for a in extra if a}
+    return names + sorted(extra - set(names))
 
 
 def exposure_warning(host: str) -> str | None:
@@ -367,8 +372,9 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     from waitress import create_server
 
     say = say or (lambda message: print(message, flush=True))
+    hosts = trusted_hosts(host)
     if warning := exposure_warning(host):
-        print(warning, file=sys.stderr, flush=True)
+        print(f"{warning} Answering to: {', '.join(hosts)}", file=sys.stderr, flush=True)
     workers = os.cpu_count() or 1
     # Bind first, so a port in use fails at once rather than after the workers warmed up.
     apps: list[Flask] = []
@@ -389,7 +395,7 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
         say(f"Starting {workers} render worker(s) for {clinic_dir} ...")
-        apps.append(create_app(clinic_dir, {"TRUSTED_HOSTS": trusted_hosts(host),
+        apps.append(create_app(clinic_dir, {"TRUSTED_HOSTS": hosts,
                                             "WORKERS": workers}))
     except BaseException:
         server.close()
