@@ -242,7 +242,8 @@ def test_full_pool_gets_503_with_retry_after(client, token, pool):
         response = post(client, token)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "7"
-    assert problem(response).startswith("Every printer slot is busy right now.")
+    assert problem(response) == ("The server is busy making other handouts. Try again in a "
+                                 "few seconds.")
     assert post(client, token).status_code == 200  # free again
 
 

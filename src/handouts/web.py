@@ -179,8 +179,7 @@ def create_app(clinic_dir: Path | str = Path("clinics/demo"),
         return render_template(
             "page.html", clinic=inputs.clinic, languages=languages, stages=_stages(inputs),
             routes=[(r, ROUTE_LABELS[r]) for r in inputs.clinic.routes], chosen=chosen,
-            csrf_token=csrf.dumps(secrets.token_urlsafe(16)), max_field=MAX_FIELD,
-            limits=FIELD_LIMITS)
+            csrf_token=csrf.dumps(secrets.token_urlsafe(16)), max_field=MAX_FIELD)
 
     @app.get("/logo")
     def logo():
@@ -201,8 +200,10 @@ def create_app(clinic_dir: Path | str = Path("clinics/demo"),
             pdf = pool.render(h, wait=app.config["QUEUE_WAIT"],
                               timeout=app.config["RENDER_TIMEOUT"])
         except PoolBusy:
-            response = _problem("Every printer slot is busy right now. Try again in a few "
-                                "seconds.", 503)
+            log.warning("render of %s: every worker stayed busy for %g s; 503",
+                        handout_id(h), app.config["QUEUE_WAIT"])
+            response = _problem("The server is busy making other handouts. Try again in a "
+                                "few seconds.", 503)
             response.headers["Retry-After"] = str(app.config["RETRY_AFTER"])
             return response
         except RenderStopped as exc:
