@@ -13,7 +13,7 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from .files import atomic_write
+from .files import atomic_write, read_cached
 
 
 @cache
@@ -21,16 +21,10 @@ def _versions() -> bytes:
     return f"handouts {version('handouts')}; weasyprint {version('weasyprint')}".encode()
 
 
-@cache
-def _file_digest(path: Path, mtime_ns: int, size: int) -> bytes:
-    return hashlib.sha256(path.read_bytes()).digest()
-
-
 def cache_key(html: str, linked: tuple[Path, ...]) -> str:
     h = hashlib.sha256(_versions())
     for path in linked:
-        st = path.stat()
-        h.update(_file_digest(path, st.st_mtime_ns, st.st_size))
+        h.update(hashlib.sha256(read_cached(path)).digest())
     h.update(html.encode("utf-8"))
     return h.hexdigest()
 

@@ -14,6 +14,7 @@ from .catalogs import Catalog
 from .clinic import Clinic
 from .content import Content
 from .errors import Problem, UserError
+from .files import read_cached
 from .languages import Language
 from .localize import Localizer
 from .patient import Patient, preparation_times
@@ -96,7 +97,7 @@ def _context(project: Project, content: Content, clinic: Clinic, handout: Handou
         loc2 = Localizer(second, clinic.values(handout.route))
         other = SecondLanguage(second.language, *loc2.stage(stage),
                                [loc2.topic(t, handout.route) for t in topics])
-    css = (project.templates_dir / "handout.css").read_text(encoding="utf-8")
+    css = read_cached(project.templates_dir / "handout.css").decode("utf-8")
     patient = handout.patient
     return dict(
         **gettext_callables(catalog),
@@ -132,3 +133,4 @@ def qr_svg(url: str, color: str) -> str:
     import segno
 
     return segno.make(url, error="m").svg_data_uri(dark=color, border=0)
+

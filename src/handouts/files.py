@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -32,3 +33,14 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def read_cached(path: Path) -> bytes:
+    """A file's bytes, read again only when its modification time or size changed."""
+    st = path.stat()
+    return _read(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _read(path: Path, mtime_ns: int, size: int) -> bytes:
+    return path.read_bytes()

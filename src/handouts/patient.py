@@ -49,16 +49,18 @@ def clean_field(value: str | None, label: str) -> str:
     return " ".join(value.split())
 
 
-def parse_appointment(value: str | None) -> dt.datetime | None:
+def parse_appointment(value: str | None,
+                      label: str = "'--appointment'") -> dt.datetime | None:
+    """An ISO date and time; `label` names the field in errors (the CLI option, a form field)."""
     if not value:
         return None
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
-        raise UserError(f"Invalid value for '--appointment': {str(value)[:40]!r} is not a "
+        raise UserError(f"Invalid value for {label}: {str(value)[:40]!r} is not a "
                         "date and time as YYYY-MM-DDTHH:MM, e.g. 2026-12-01T09:30")
     try:
         return dt.datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
-        raise UserError(f"Invalid value for '--appointment': {value!r} is not a real "
+        raise UserError(f"Invalid value for {label}: {value!r} is not a real "
                         "date and time") from None
 
 

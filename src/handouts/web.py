@@ -255,10 +255,9 @@ def read_form(form, inputs: Inputs) -> tuple[Handout, str]:
     if bool(date) != bool(time):
         raise FormError("Give both the appointment date and the time, or neither.")
     try:
-        appointment = parse_appointment(f"{date}T{time}" if date else None)
+        appointment = parse_appointment(f"{date}T{time}" if date else None, "'Appointment'")
     except UserError as exc:
-        # The same check as `--appointment`, named as the page names it.
-        raise FormError(_messages(exc).replace("'--appointment'", "'Appointment'")) from None
+        raise FormError(_messages(exc)) from None
     patient = Patient(name=name, appointment=appointment, provider=provider)
     large = form.get("large_print", "") not in ("", "0", "off")
     return Handout(stage, route, lang, patient, large, second if second != lang else None), \
