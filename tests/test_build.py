@@ -129,7 +129,7 @@ def test_cache_hit_skips_the_renderer(tmp_path, monkeypatch):
     def no_render(*args, **kwargs):
         raise AssertionError("rendered although nothing changed")
 
-    monkeypatch.setattr(b, "render_handout", no_render)
+    monkeypatch.setattr(b, "render_html", no_render)
     again = build(Options(clinic_dir=DEMO, langs=("en",), out=tmp_path))
     assert {p: p.read_bytes() for p in again.written} == pdfs
     # A change to the inputs (here: large print) is a miss, and does render.

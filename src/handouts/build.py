@@ -149,6 +149,12 @@ def render_handout(inputs: Inputs, h: Handout, fmt: str = "pdf",
     html, warnings = compose(inputs, h, strict)
     if fmt == "html":
         return Rendered(html.encode("utf-8"), tuple(warnings))
+    return render_html(inputs, h, html, warnings, strict)
+
+
+def render_html(inputs: Inputs, h: Handout, html: str, warnings: list[str],
+                strict: bool = False) -> Rendered:
+    """The PDF of a handout already composed (by `compose`), with WeasyPrint's warnings."""
     roots = (inputs.project.templates_dir, inputs.clinic.folder)
     pdf, log = render_pdf(html, inputs.project.templates_dir, roots, strict=strict)
     if strict and log.warnings:
@@ -178,7 +184,7 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     personal = bool(opts.patient)
     cache = None if personal or opts.fmt != "pdf" else PdfCache(opts.out / ".cache")
     warnings: list[str] = []
-    jobs: list[tuple[Handout, Path, str | None]] = []
+    jobs: list[tuple[Handout, Path, str | None, str]] = []
     written: list[Path] = []
     for h in handouts:
         try:
@@ -194,7 +200,7 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
         key = cache_key(html, (inputs.clinic.logo,)) if cache else None
         data = cache.get(key) if cache else None
         if data is None:
-            jobs.append((h, path, key))
+            jobs.append((h, path, key, html))
         else:
             _write_if_changed(path, data)
             written.append(path)
@@ -223,14 +229,14 @@ def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnin
         failures.append(_named(inputs, h, exc))
 
     if opts.jobs <= 0 or project is not PROJECT or not jobs:
-        for i, (h, path, key) in enumerate(jobs, 1):
+        for i, (h, path, key, html) in enumerate(jobs, 1):
             try:
-                rendered = render_handout(inputs, h, opts.fmt, opts.strict)
+                # Composed once already (for the cache key): render that HTML.
+                rendered = render_html(inputs, h, html, [], opts.strict)
             except UserError as exc:
                 failed(h, exc)
                 continue
-            warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in rendered.warnings
-                         if "no translation" not in w]
+            warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in rendered.warnings]
             done(i, h, path, key, rendered.data)
         return failures
 
@@ -243,7 +249,7 @@ def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnin
     with RenderPool(opts.clinic_dir, workers=size, warm=False) as pool, \
             ThreadPoolExecutor(max_workers=size) as threads:
         futures = {threads.submit(pool.render, h, opts.fmt, opts.strict): (h, path, key)
-                   for h, path, key in jobs}
+                   for h, path, key, _ in jobs}
         for i, future in enumerate(as_completed(futures), 1):
             h, path, key = futures[future]
             try:
