@@ -66,23 +66,19 @@ def test_yaml_syntax_error_names_file_and_line(capsys, clinic):
     assert "Traceback" not in err
 
 
-def test_missing_key(capsys, clinic):
+@pytest.mark.parametrize("old, new, line_key, message", [
+    ('  crisis_line: "988"\n', "", "contact:",
+     "contact: missing required key 'contact.crisis_line'"),
+    ("fasting_solids_hours: 6", "fasting_solids_hours: six", "fasting_solids",
+     "protocol.fasting_solids_hours: expected a whole number of hours from 6 to 12, "
+     "got the text 'six'"),
+], ids=["missing key", "wrong type"])
+def test_one_mistake_names_file_line_and_key(capsys, clinic, old, new, line_key, message):
     path = clinic / "clinic.yaml"
-    edit(path, '  crisis_line: "988"\n', "")
+    edit(path, old, new)
     code, _, err = run(capsys, "check", "--clinic", str(clinic))
     assert code == 1
-    assert err.strip() == (f"{path}:{line_of(path, 'contact:')}: "
-                           "contact: missing required key 'contact.crisis_line'")
-
-
-def test_wrong_type(capsys, clinic):
-    path = clinic / "clinic.yaml"
-    edit(path, "fasting_solids_hours: 6", "fasting_solids_hours: six")
-    code, _, err = run(capsys, "check", "--clinic", str(clinic))
-    assert code == 1
-    assert err.strip() == (f"{path}:{line_of(path, 'fasting_solids')}: "
-                           "protocol.fasting_solids_hours: expected a whole number of hours "
-                           "from 6 to 12, got the text 'six'")
+    assert err.strip() == f"{path}:{line_of(path, line_key)}: {message}"
 
 
 def test_every_problem_reported_at_once(capsys, clinic):
