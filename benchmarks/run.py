@@ -237,14 +237,20 @@ out: list[str] = []
 
 
 def peak_worker_memory() -> int:
-    """Peak RSS of a render worker process rendering the heaviest handout (Chinese)."""
-    code = ("from pathlib import Path; from handouts.build import *; "
-            f"i=load_inputs(Path({str(DEMO)!r})); "
-            f"hs=plan(i, Options(clinic_dir=Path({str(DEMO)!r}), langs=tuple(t for t in "
-            "i.clinic.languages if t in ('zh-Hans','ko','ar','en')))); "
-            "[render_handout(i, h) for h in hs]")
-    _, peak = peak_memory([sys.executable, "-c", code])
-    return peak
+    """Peak RSS (VmHWM) of a web page's render worker: warmed up on every script the demo
+    clinic uses, then rendering every stage in English, Chinese, Korean and Arabic."""
+    from handouts.build import Options, load_inputs, plan
+    from handouts.workers import RenderPool
+
+    inputs = load_inputs(DEMO)
+    langs = tuple(t for t in inputs.clinic.languages if t in ("en", "zh-Hans", "ko", "ar"))
+    with RenderPool(DEMO, workers=1) as pool:
+        for h in plan(inputs, Options(clinic_dir=DEMO, langs=langs)):
+            pool.render(h)
+        (pid,) = pool.pids
+        with open(f"/proc/{pid}/status") as f:
+            peak_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    return peak_kb * 1024
 
 
 def write_results() -> None:

@@ -120,6 +120,19 @@ def test_build_writes_the_tree_and_no_temp_files(tmp_path):
     assert not list(tmp_path.rglob("*.part"))
 
 
+def test_worker_processes_write_the_same_bytes_as_one_process(tmp_path):
+    """--jobs 2 forks two workers, hands them the HTML already composed, longest first."""
+    langs = ("en", "ko")
+    serial = build(Options(clinic_dir=DEMO, langs=langs, out=tmp_path / "serial"))
+    parallel = build(Options(clinic_dir=DEMO, langs=langs, out=tmp_path / "parallel", jobs=2))
+    assert len(serial.written) == len(parallel.written) == 6
+
+    def tree(result, root):
+        return {p.relative_to(root): p.read_bytes() for p in result.written}
+
+    assert tree(parallel, tmp_path / "parallel") == tree(serial, tmp_path / "serial")
+
+
 def test_cache_hit_skips_the_renderer(tmp_path, monkeypatch):
     import handouts.build as b
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -131,6 +133,44 @@ def test_a_full_pool_says_busy_after_the_wait(pool):
         assert time.perf_counter() - started >= 0.2
     assert messages(exc.value) == ["all 2 render worker(s) are busy; try again in a few seconds"]
     assert NAME in pdf_text(pool.render(spanish(), wait=0))  # free again
+
+
+FORKED = """
+import os, sys, threading
+from pathlib import Path
+from handouts.build import compose, load_inputs
+from handouts.compose import Handout
+from handouts.languages import language
+from handouts.workers import RenderPool
+
+if __name__ == "__main__":
+    if sys.argv[1] == "thread":  # a caller with another thread must not fork
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+    inputs = load_inputs(Path(sys.argv[2]))
+    h = Handout("aftercare", "iv", language("es"))
+    html, _ = compose(inputs, h)
+    with RenderPool(sys.argv[2], workers=1, warm=False, inputs=inputs) as pool:
+        pdf = pool.render(h, html=html.replace("<h1", "<h1>MARCA-DE-PRUEBA</h1><h1", 1))
+        (pid,) = pool.pids
+        with open(f"/proc/{pid}/stat") as f:
+            parent = int(f.read().rsplit(") ", 1)[1].split()[1])
+    sys.stdout.buffer.write(b"forked " if parent == os.getpid() else b"served ")
+    sys.stdout.buffer.write(pdf)
+"""
+
+
+@pytest.mark.parametrize("threads, started", [("none", b"forked"), ("thread", b"served")])
+def test_a_batch_pool_forks_from_a_single_threaded_caller(tmp_path, threads, started):
+    """Workers fork from the caller (inheriting its inputs) only when it has no other
+    thread; otherwise they come from the fork server. Either way they render the HTML
+    they are handed, not a handout composed again."""
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script), threads, str(DEMO)],
+                         capture_output=True, check=True, timeout=120)
+    how, pdf = run.stdout.split(b" ", 1)
+    assert how == started
+    assert "MARCA-DE-PRUEBA" in pdf_text(pdf)
 
 
 def test_a_broken_clinic_fails_when_the_pool_starts(tmp_path):

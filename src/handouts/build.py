@@ -186,34 +186,60 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     warnings: list[str] = []
     jobs: list[tuple[Handout, Path, str | None, str]] = []
     written: list[Path] = []
-    for h in handouts:
-        try:
-            html, found = compose(inputs, h, opts.strict)
-        except UserError as exc:
-            raise UserError(_named(inputs, h, exc)) from None
-        warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in found]
-        path = target(inputs, opts, h)
-        if opts.fmt == "html":
-            atomic_write(path, html.encode("utf-8"))
-            written.append(path)
-            continue
-        key = cache_key(html, (inputs.clinic.logo,)) if cache else None
-        data = cache.get(key) if cache else None
-        if data is None:
-            jobs.append((h, path, key, html))
-        else:
-            _write_if_changed(path, data)
-            written.append(path)
+    pool = None  # the render workers, started at the first cache miss
+    try:
+        for h in handouts:
+            try:
+                html, found = compose(inputs, h, opts.strict)
+            except UserError as exc:
+                raise UserError(_named(inputs, h, exc)) from None
+            warnings += [f"{h.language.tag}/{h.stage}: {w}" for w in found]
+            path = target(inputs, opts, h)
+            if opts.fmt == "html":
+                atomic_write(path, html.encode("utf-8"))
+                written.append(path)
+                continue
+            key = cache_key(html, (inputs.clinic.logo,)) if cache else None
+            data = cache.get(key) if cache else None
+            if data is None:
+                jobs.append((h, path, key, html))
+                if pool is None:
+                    pool = _start_pool(inputs, opts, project, len(handouts))
+            else:
+                _write_if_changed(path, data)
+                written.append(path)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     if len(written) and cache:
         say(f"{len(written)} handout(s) unchanged (from the cache)")
-    failures = _render_all(inputs, opts, jobs, cache, say, written, warnings, project)
+    failures = _render_all(inputs, opts, jobs, cache, say, written, warnings, pool)
     if failures:
         raise UserError(failures)
     return Result(written, warnings, time.perf_counter() - started)
 
 
+def _start_pool(inputs: Inputs, opts: Options, project: Project, count: int):
+    """`opts.jobs` render workers, forked from this process now; None: render in this process.
+
+    WeasyPrint is imported here first, once, so the workers inherit it ready to render
+    while this process composes the remaining handouts.
+    """
+    if opts.jobs <= 0 or project is not PROJECT:
+        return None
+    from .render import _weasy
+    from .workers import RenderPool
+
+    _weasy()
+
+    # No warm-up: in a batch, the first renders load the fonts they need anyway.
+    return RenderPool(opts.clinic_dir, workers=min(opts.jobs, count), warm=False,
+                      inputs=inputs)
+
+
 def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnings,
-                project: Project) -> list[Problem]:
+                pool) -> list[Problem]:
     """Render what the cache did not have; return one message per failed handout."""
     failures: list[Problem] = []
     total = len(jobs)
@@ -228,7 +254,7 @@ def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnin
     def failed(h, exc):
         failures.append(_named(inputs, h, exc))
 
-    if opts.jobs <= 0 or project is not PROJECT or not jobs:
+    if pool is None:
         for i, (h, path, key, html) in enumerate(jobs, 1):
             try:
                 # Composed once already (for the cache key): render that HTML.
@@ -242,22 +268,23 @@ def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnin
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    from .workers import RenderPool
-
-    size = min(opts.jobs, len(jobs))
-    # No warm-up: in a batch, the first renders load the fonts they need anyway.
-    with RenderPool(opts.clinic_dir, workers=size, warm=False) as pool, \
-            ThreadPoolExecutor(max_workers=size) as threads:
-        futures = {threads.submit(pool.render, h, opts.fmt, opts.strict): (h, path, key)
-                   for h, path, key, _ in jobs}
-        for i, future in enumerate(as_completed(futures), 1):
-            h, path, key = futures[future]
-            try:
-                data = future.result()
-            except UserError as exc:
-                failed(h, exc)
-                continue
-            done(i, h, path, key, data)
+    # Longest first, so no worker is left with a long render after the others are done:
+    # the length of the HTML in bytes tracks the render time (CJK text, Korean word spans).
+    jobs = sorted(jobs, key=lambda job: len(job[3].encode("utf-8")), reverse=True)
+    try:
+        with ThreadPoolExecutor(max_workers=pool.size) as threads:
+            futures = {threads.submit(pool.render, h, opts.fmt, opts.strict, html=html):
+                       (h, path, key) for h, path, key, html in jobs}
+            for i, future in enumerate(as_completed(futures), 1):
+                h, path, key = futures[future]
+                try:
+                    data = future.result()
+                except UserError as exc:
+                    failed(h, exc)
+                    continue
+                done(i, h, path, key, data)
+    finally:
+        pool.close()
     return failures
 
 
