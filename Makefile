@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup sysdeps demo test lint docs clean bench
 
-setup: sysdeps $(STAMP)
+FONTS  := templates/fonts/VERSION
+
+setup: sysdeps $(STAMP) $(FONTS)
 
 sysdeps:
 	@scripts/sysdeps.sh chromium
@@ -16,6 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# The Chinese and Korean faces: subsets of Noto Sans CJK (see src/handouts/fonts.py).
+$(FONTS): $(STAMP) src/handouts/fonts.py
+	$(BIN)/python -m handouts.fonts
+	touch $@
 
 demo: setup
 	$(BIN)/handouts build --clinic clinics/demo --out out --jobs 2
@@ -34,7 +41,7 @@ docs: setup
 	pdftoppm -r 50 -png -f 1 -l 1 -singlefile out/readme.pdf docs/aftercare-en-page1
 
 clean:
-	rm -rf out $(VENV) .pytest_cache
+	rm -rf out $(VENV) .pytest_cache templates/fonts
 	find locales -name '*.mo' -delete
 
 # Every speed target of issue 8, side by side; writes benchmarks/RESULTS.md.
