@@ -89,9 +89,15 @@ def main() -> int:
     html = render_handout(inputs, h, fmt="html").data.decode()
     base = (ROOT / "templates").as_uri() + "/"
     _weasy()  # warm: imports and the shared FontConfiguration
+    # Bare WeasyPrint gets its own long-lived FontConfiguration too, as any caller can:
+    # a new one per render would reload every font and @font-face and flatter us.
+    from weasyprint.text.fonts import FontConfiguration
+
+    bare_fonts = FontConfiguration()
 
     def bare():
-        weasyprint.HTML(string=html, base_url=base).write_pdf(pdf_variant="pdf/ua-1")
+        weasyprint.HTML(string=html, base_url=base).write_pdf(pdf_variant="pdf/ua-1",
+                                                              font_config=bare_fonts)
 
     def ours():
         render_handout(inputs, h)
@@ -138,7 +144,8 @@ def main() -> int:
             assert r.status_code == 200 and r.mimetype == "application/pdf", r.status_code
 
         def bare_p():
-            weasyprint.HTML(string=html_p, base_url=base).write_pdf(pdf_variant="pdf/ua-1")
+            weasyprint.HTML(string=html_p, base_url=base).write_pdf(pdf_variant="pdf/ua-1",
+                                                                    font_config=bare_fonts)
 
         web(), bare_p()
         t_web, t_bare_p = alternate(web, bare_p, 50)
