@@ -186,6 +186,7 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     warnings: list[str] = []
     jobs: list[tuple[Handout, Path, str | None, str]] = []
     written: list[Path] = []
+    workers = opts.jobs > 0 and project is PROJECT  # else: render in this process
     pool = None  # the render workers, started at the first cache miss
     try:
         for h in handouts:
@@ -203,8 +204,8 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
             data = cache.get(key) if cache else None
             if data is None:
                 jobs.append((h, path, key, html))
-                if pool is None:
-                    pool = _start_pool(inputs, opts, project, len(handouts))
+                if workers and pool is None:
+                    pool = _start_pool(inputs, opts.clinic_dir, min(opts.jobs, len(handouts)))
             else:
                 _write_if_changed(path, data)
                 written.append(path)
@@ -220,22 +221,18 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     return Result(written, warnings, time.perf_counter() - started)
 
 
-def _start_pool(inputs: Inputs, opts: Options, project: Project, count: int):
-    """`opts.jobs` render workers, forked from this process now; None: render in this process.
+def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
+    """`size` render workers, forked from this process now.
 
     WeasyPrint is imported here first, once, so the workers inherit it ready to render
     while this process composes the remaining handouts.
     """
-    if opts.jobs <= 0 or project is not PROJECT:
-        return None
     from .render import _weasy
     from .workers import RenderPool
 
     _weasy()
-
     # No warm-up: in a batch, the first renders load the fonts they need anyway.
-    return RenderPool(opts.clinic_dir, workers=min(opts.jobs, count), warm=False,
-                      inputs=inputs)
+    return RenderPool(clinic_dir, workers=size, warm=False, inputs=inputs)
 
 
 def _render_all(inputs: Inputs, opts: Options, jobs, cache, say, written, warnings,

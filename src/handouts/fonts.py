@@ -2,10 +2,11 @@
 
 Noto Sans CJK comes as one 20 MB collection per weight (65,535 glyphs for five
 regions). WeasyPrint copies the whole font file into memory for every render that
-embeds it, keeps glyph slots up to the highest glyph used, and so a Chinese or
-Korean handout cost ~60 % more time, ~470 KB of PDF and ~150 MB more worker memory
-than a Latin one. Each face here keeps the simplified-Chinese (or Korean) face of
-the collection, cut down to the characters a handout in that language uses:
+embeds it, and keeps glyph slots up to the highest glyph used. So a Chinese
+handout took ~75 % longer than a Latin one (Korean three times as long), weighed
+~470 KB, and a worker that had rendered both peaked ~150 MB higher. Each face
+here keeps the simplified-Chinese (or Korean) face of the collection, cut down to
+the characters a handout in that language uses:
 
 - Chinese: every character of GB 2312 (the 6,763 common hanzi and its symbols);
 - Korean: all 11,172 Hangul syllables, the jamo, and the KS X 1001 symbols (not hanja);
