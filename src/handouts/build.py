@@ -23,8 +23,7 @@ from .files import atomic_write
 from .languages import language, parse_language
 from .patient import Patient
 from .render import render_pdf
-from .schema import did_you_mean, quote
-from .templating import check_templates
+from .schema import check_choice
 
 PROJECT = Project(Path(__file__).resolve().parents[2])
 
@@ -75,8 +74,6 @@ def load_inputs(clinic_dir: Path, project: Project = PROJECT) -> Inputs:
         clinic = load_clinic(clinic_dir, available)
     except UserError as exc:
         problems += exc.problems
-    if clinic and clinic.templates_dir:
-        problems += check_templates(clinic.templates_dir)
     if problems:
         raise UserError(problems)
     inputs = Inputs(project, content, clinic)
@@ -89,13 +86,9 @@ def plan(inputs: Inputs, opts: Options) -> list[Handout]:
     """The handouts a build makes: stage x language for one route, checked against choices."""
     clinic = inputs.clinic
     for s in opts.stages:
-        if s not in STAGES:
-            raise UserError(f"Invalid value for '--stage': {s!r} is not one of "
-                            f"{quote(STAGES)}{did_you_mean(s, STAGES)}")
-    route = opts.route or clinic.routes[0]
-    if route not in clinic.routes:
-        raise UserError(f"Invalid value for '--route': {route!r} is not one of "
-                        f"{quote(clinic.routes)} (the routes {clinic.id!r} offers)")
+        check_choice(s, STAGES, "'--stage'")
+    route = check_choice(opts.route or clinic.routes[0], clinic.routes, "'--route'",
+                         f"the routes {clinic.id!r} offers")
     langs = [parse_language(t, list(clinic.languages), "'--lang'") for t in opts.langs] \
         or [language(t) for t in clinic.languages]
     stages = list(dict.fromkeys(opts.stages)) or list(STAGES)

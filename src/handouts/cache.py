@@ -30,23 +30,14 @@ def cache_key(html: str, linked: tuple[Path, ...]) -> str:
 
 
 class PdfCache:
-    """PDFs by key in one folder (on disk), or in memory when `folder` is None."""
+    """PDFs by key, one file each in `folder`."""
 
-    def __init__(self, folder: Path | None, max_items: int = 512):
+    def __init__(self, folder: Path):
         self.folder = folder
-        self.memory: dict[str, bytes] = {}
-        self.max_items = max_items
 
     def get(self, key: str) -> bytes | None:
-        if self.folder is None:
-            return self.memory.get(key)
         path = self.folder / f"{key}.pdf"
         return path.read_bytes() if path.is_file() else None
 
     def put(self, key: str, data: bytes) -> None:
-        if self.folder is None:
-            if len(self.memory) >= self.max_items:
-                self.memory.pop(next(iter(self.memory)))
-            self.memory[key] = data
-        else:
-            atomic_write(self.folder / f"{key}.pdf", data)
+        atomic_write(self.folder / f"{key}.pdf", data)

@@ -10,7 +10,6 @@ from .clinic import load_clinic
 from .compose import Project
 from .content import load_content
 from .errors import Problems, UserError
-from .templating import check_templates
 
 
 def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) -> str:
@@ -25,8 +24,6 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
         clinic = load_clinic(clinic_dir, available_languages(project.locales_dir))
     except UserError as exc:
         problems.extend(exc)
-    if clinic and clinic.templates_dir:
-        problems.items.extend(check_templates(clinic.templates_dir))
     check_all(project.locales_dir, problems)
     problems.check()
     from .readability import MAX_GRADE, grades

@@ -16,6 +16,7 @@ from .assets import css_problem, logo_problem
 from .errors import Problems, UserError
 from .languages import SOURCE_LANGUAGE, is_known_locale, to_tag
 from .schema import Reader
+from .templating import check_templates
 from .yamlio import load_yaml
 
 ROUTES = ("iv", "im", "esketamine")
@@ -193,6 +194,8 @@ def load_clinic(folder: Path, known_languages: list[str] | None = None) -> Clini
         _check_contrast(color_values, r)
     style = _style(folder, problems)
     templates_dir = folder / "templates"
+    if templates_dir.is_dir():
+        problems.items.extend(check_templates(templates_dir.resolve()))
     problems.check()
     return Clinic(
         id=clinic_id, name=name, folder=folder.resolve(), logo=logo, logo_alt=logo_alt,

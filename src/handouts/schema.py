@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import Problems
+from .errors import Problems, UserError
 from .yamlio import Scalar, YList, YMap
 
 _MISSING = object()
@@ -28,6 +28,16 @@ def quote(items: Iterable[str]) -> str:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_choice(value: str, choices: Sequence[str], label: str, why: str = "") -> str:
+    """`value` if it is one of `choices`, else a UserError for an option or form field:
+    "Invalid value for 'label': ... is not one of ...", then `(why)` or a close match."""
+    if value not in choices:
+        hint = f" ({why})" if why else did_you_mean(value, choices)
+        raise UserError(f"Invalid value for {label}: {value!r} is not one of "
+                        f"{quote(choices)}{hint}")
+    return value
 
 
 def _yaml_surprise(value: Any, scalar: Scalar | None) -> str:

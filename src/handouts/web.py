@@ -47,7 +47,7 @@ from .content import STAGES
 from .errors import UserError
 from .languages import Language, language, parse_language
 from .patient import MAX_FIELD, Patient, clean_field, parse_appointment
-from .schema import did_you_mean, quote
+from .schema import check_choice
 from .workers import PoolBusy, RenderPool, RenderStopped, WorkerError, handout_id
 
 log = logging.getLogger(__name__)
@@ -237,20 +237,12 @@ def read_form(form, inputs: Inputs) -> tuple[Handout, str]:
             if form.get("second") else None
         name = clean_field(form.get("name"), "'Patient name'")
         provider = clean_field(form.get("provider"), "'Provider'")
+        stage = check_choice(form.get("stage") or STAGES[0], STAGES, "'Handout'")
+        route = check_choice(form.get("route") or clinic.routes[0], clinic.routes, "'Route'",
+                             "the routes this clinic offers")
+        action = check_choice(form.get("action") or "preview", ACTIONS, "'Action'")
     except UserError as exc:
         raise FormError(_messages(exc)) from None
-    stage = form.get("stage") or STAGES[0]
-    if stage not in STAGES:
-        raise FormError(f"Invalid value for 'Handout': {stage!r} is not one of "
-                        f"{quote(STAGES)}{did_you_mean(stage, STAGES)}")
-    route = form.get("route") or clinic.routes[0]
-    if route not in clinic.routes:
-        raise FormError(f"Invalid value for 'Route': {route!r} is not one of "
-                        f"{quote(clinic.routes)} (the routes this clinic offers)")
-    action = form.get("action") or "preview"
-    if action not in ACTIONS:
-        raise FormError(f"Invalid value for 'Action': {action!r} is not one of "
-                        f"{quote(ACTIONS)}")
     date, time = form.get("date", "").strip(), form.get("time", "").strip()
     if bool(date) != bool(time):
         raise FormError("Give both the appointment date and the time, or neither.")
