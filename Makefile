@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# The Chinese and Korean faces: subsets of Noto Sans CJK (see src/handouts/fonts.py).
-$(FONTS): $(STAMP) src/handouts/fonts.py
-	$(BIN)/python -m handouts.fonts
+# The Chinese and Korean faces: subsets of Noto Sans CJK (see src/handouts/pipeline/fonts.py).
+$(FONTS): $(STAMP) src/handouts/pipeline/fonts.py
+	$(BIN)/python -m handouts.pipeline.fonts
 	touch $@
 
 demo: setup

@@ -79,14 +79,15 @@ def peak_memory(cmd: list[str]) -> tuple[float, int]:
 def main() -> int:
     import weasyprint
 
-    from handouts.build import Options, load_inputs, plan, render_handout
-    from handouts.cache import PdfCache, cache_key
-    from handouts.patient import make_patient
-    from handouts.render import _weasy
+    from handouts.commands.build import Options, plan
+    from handouts.inputs.patient import make_patient
+    from handouts.pipeline.cache import PdfCache, cache_key
+    from handouts.pipeline.make import load_inputs, make
+    from handouts.pipeline.render import _weasy
 
     inputs = load_inputs(DEMO)
     (h,) = plan(inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",)))
-    html = render_handout(inputs, h, fmt="html").data.decode()
+    html = make(inputs, h, fmt="html").data.decode()
     base = (ROOT / "templates").as_uri() + "/"
     _weasy()  # warm: imports and the shared FontConfiguration
     # Bare WeasyPrint gets its own long-lived FontConfiguration too, as any caller can:
@@ -100,7 +101,7 @@ def main() -> int:
                                                               font_config=bare_fonts)
 
     def ours():
-        render_handout(inputs, h)
+        make(inputs, h)
 
     ours(), bare()
     t_ours, t_bare = alternate(ours, bare, 15)
@@ -113,8 +114,8 @@ def main() -> int:
     sizes = {}
     for tag in inputs.clinic.languages:
         (hl,) = plan(inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=(tag,)))
-        times = [timed(lambda hl=hl: render_handout(inputs, hl)) for _ in range(3)]
-        data = render_handout(inputs, hl).data
+        times = [timed(lambda hl=hl: make(inputs, hl)) for _ in range(3)]
+        data = make(inputs, hl).data
         sizes[tag] = (statistics.median(times), len(data))
     for tag, (t, size) in sizes.items():
         cjk = tag in ("zh-Hans", "ko")
@@ -123,8 +124,8 @@ def main() -> int:
             f"<= {limit} KB", size / 1024 <= limit)
 
     # The web page's answer to a personalised request (Flask app, warm pool of 1 worker).
-    from handouts.web import create_app
-    from handouts.workers import RenderPool
+    from handouts.commands.web.app import create_app
+    from handouts.pipeline.pool import RenderPool
 
     with RenderPool(DEMO, workers=1) as pool:
         app = create_app(DEMO, {"RENDER_POOL": pool, "TESTING": True})
@@ -137,7 +138,7 @@ def main() -> int:
         patient = make_patient("Ana Example", "2026-12-01T09:30", "Dr. Rivera")
         (hp,) = plan(inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",),
                                      output="x.pdf", patient=patient))
-        html_p = render_handout(inputs, hp, fmt="html").data.decode()
+        html_p = make(inputs, hp, fmt="html").data.decode()
 
         def web():
             r = client.post("/handout", data=form)
@@ -188,11 +189,11 @@ def main() -> int:
     # Cache hit vs render.
     with tempfile.TemporaryDirectory() as tmp:
         cache = PdfCache(Path(tmp))
-        data = render_handout(inputs, h).data
+        data = make(inputs, h).data
 
         def hit():
-            from handouts.build import compose
-            html_h, _ = compose(inputs, h)
+            from handouts.pipeline.make import compose
+            html_h = compose(inputs, h).html
             assert cache.get(cache_key(html_h, (inputs.clinic.logo,))) is not None
 
         cache.put(cache_key(html, (inputs.clinic.logo,)), data)
@@ -246,8 +247,9 @@ out: list[str] = []
 def peak_worker_memory() -> int:
     """Peak RSS (VmHWM) of a web page's render worker: warmed up on every script the demo
     clinic uses, then rendering every stage in English, Chinese, Korean and Arabic."""
-    from handouts.build import Options, load_inputs, plan
-    from handouts.workers import RenderPool
+    from handouts.commands.build import Options, plan
+    from handouts.pipeline.make import load_inputs
+    from handouts.pipeline.pool import RenderPool
 
     inputs = load_inputs(DEMO)
     langs = tuple(t for t in inputs.clinic.languages if t in ("en", "zh-Hans", "ko", "ar"))

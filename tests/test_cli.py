@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from conftest import DEMO
 from handouts.cli import main
-
-
-@pytest.fixture
-def clinic(tmp_path):
-    """A copy of the demo clinic to break."""
-    folder = tmp_path / "clinic"
-    shutil.copytree(DEMO, folder)
-    return folder
 
 
 def run(capsys, *argv):

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, ROOT, pdf_reader, pdf_text
-from handouts.build import Options, build
-from handouts.clinic import load_clinic
-from handouts.content import STAGES, load_content
+from conftest import DEMO, ROOT, copy_project, pdf_reader, pdf_text
+from handouts.commands.build import Options, build
+from handouts.domain import STAGES
+from handouts.inputs.clinic import load_clinic
+from handouts.inputs.content import load_content
 
 ROUTES = ("iv", "im", "esketamine")
 MAX_GRADE = 8.0  # US school grade; plain-language target is 6-8
@@ -147,7 +148,7 @@ def test_consultation_covers_routes_and_the_fda_warning(handouts, route):
 
 
 def test_every_topic_reads_at_grade_8_or_below():
-    from handouts.readability import MAX_GRADE, grades
+    from handouts.inputs.readability import MAX_GRADE, grades
 
     too_hard = {t: g for t, g in grades(load_content(ROOT / "content")).items()
                 if g > MAX_GRADE}
@@ -155,14 +156,10 @@ def test_every_topic_reads_at_grade_8_or_below():
 
 
 def test_check_fails_a_topic_above_grade_8(tmp_path):
-    import shutil
-
-    from handouts.check import check
-    from handouts.compose import Project
+    from handouts.commands.check import check
     from handouts.errors import UserError
 
-    for name in ("content", "templates", "locales"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+    project = copy_project(tmp_path)
     topic = tmp_path / "content" / "topics" / "about-ketamine.yaml"
     text = topic.read_text()
     start = text.index("title: ") + len("title: ")
@@ -171,6 +168,6 @@ def test_check_fails_a_topic_above_grade_8(tmp_path):
             "notwithstanding considerable interindividual heterogeneity")
     topic.write_text(text[:start] + hard + text[text.index("\n", start):])
     with pytest.raises(UserError) as exc:
-        check(ROOT / "clinics" / "demo", project=Project(tmp_path))
+        check(DEMO, project=project)
     assert "about-ketamine.yaml: reading grade" in str(exc.value)
     assert "is above 8 (Flesch-Kincaid)" in str(exc.value)

@@ -14,16 +14,10 @@ import time
 import pytest
 
 from conftest import DEMO, ROOT, pdf_reader, pdf_text
-from handouts.build import Options, build, load_inputs, plan, render_handout
+from handouts.commands.build import Options, build, plan
 from handouts.errors import UserError
-from handouts.patient import make_patient
-
-
-@pytest.fixture
-def clinic(tmp_path):
-    folder = tmp_path / "clinic"
-    shutil.copytree(DEMO, folder)
-    return folder
+from handouts.inputs.patient import make_patient
+from handouts.pipeline.make import load_inputs, make
 
 
 def render_with(folder, css=None, template=None, strict=False):
@@ -36,7 +30,7 @@ def render_with(folder, css=None, template=None, strict=False):
             + "{% endblock %}")
     inputs = load_inputs(folder)
     (h,) = plan(inputs, Options(clinic_dir=folder, stages=("aftercare",), langs=("en",)))
-    return render_handout(inputs, h, strict=strict)
+    return make(inputs, h, strict=strict)
 
 
 @pytest.fixture
@@ -151,7 +145,7 @@ def test_patient_fields_are_text_or_cleanly_refused(demo_inputs, value):
         return
     (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",),
                                      output="x.pdf", patient=patient))
-    html = render_handout(demo_inputs, h, fmt="html").data.decode()
+    html = make(demo_inputs, h, fmt="html").data.decode()
     assert "<script>" not in html and "49" not in html.split("patient-box")[1][:400]
     assert "\u202e" not in html
 
@@ -160,7 +154,7 @@ def test_patient_markup_is_literal_in_the_pdf(demo_inputs):
     patient = make_patient("<b>{{7*7}}</b> %(x)s", None, None)
     (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",),
                                      output="x.pdf", patient=patient))
-    text = pdf_text(render_handout(demo_inputs, h).data)
+    text = pdf_text(make(demo_inputs, h).data)
     assert "<b>{{7*7}}</b> %(x)s" in text
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-import shutil
 
 import pikepdf
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DEMO
-from handouts.build import Options, load_inputs, plan, render_handout
-from handouts.clinic import load_clinic
+from conftest import DEMO, copy_clinic
+from handouts.commands.build import Options, plan
 from handouts.errors import UserError
-from handouts.patient import make_patient
+from handouts.inputs.clinic import load_clinic
+from handouts.inputs.patient import make_patient
+from handouts.pipeline.make import load_inputs, make
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(
     list("<>&{}%()s*\u202e\u200b\0🙂ك中")), max_size=120)
@@ -41,15 +41,14 @@ def test_any_patient_text(demo_inputs, name, provider):
         return
     (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("infusion-day",),
                                      langs=("en",), output="x.pdf", patient=patient))
-    result = render_handout(demo_inputs, h)
+    result = make(demo_inputs, h)
     assert_safe_pdf(result.data)
 
 
 @SETTINGS
 @given(name=TEXT, address=TEXT)
 def test_any_clinic_text(tmp_path_factory, name, address):
-    folder = tmp_path_factory.mktemp("c") / "clinic"
-    shutil.copytree(DEMO, folder)
+    folder = copy_clinic(tmp_path_factory.mktemp("c") / "clinic")
     data = yaml.safe_load((folder / "clinic.yaml").read_text())
     data["name"], data["contact"]["address"] = name, address
     (folder / "clinic.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -60,4 +59,4 @@ def test_any_clinic_text(tmp_path_factory, name, address):
         assert str(exc)  # a clean, printable error
         return
     (h,) = plan(inputs, Options(clinic_dir=folder, stages=("aftercare",), langs=("en",)))
-    assert_safe_pdf(render_handout(inputs, h).data)
+    assert_safe_pdf(make(inputs, h).data)

@@ -11,9 +11,9 @@ __all__ = ["UserError", "build", "check", "Options"]
 
 def __getattr__(name):  # lazy: `check` must not import WeasyPrint
     if name in ("build", "Options"):
-        from . import build as _build
+        from .commands import build as _build
         return getattr(_build, name)
     if name == "check":
-        from .check import check
+        from .commands.check import check
         return check
     raise AttributeError(name)

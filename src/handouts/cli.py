@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .domain import DEFAULT_CLINIC, DEFAULT_JOBS, DEFAULT_OUT, invalid
 from .errors import UserError
 
 
@@ -17,17 +18,38 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="handouts", description="Branded, multilingual "
                                 "patient handouts for ketamine-therapy clinics.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _build_parser(sub.add_parser("build", help="build handouts as PDF (or HTML)"))
+    c = sub.add_parser("check", help="check content, clinic and catalogs; render nothing")
+    _clinic_option(c)
+    c.add_argument("--strict", action="store_true",
+                   help="also fail when a language the clinic offers is not fully translated")
+    n = sub.add_parser("new-clinic", help="scaffold a clinic folder to edit")
+    n.add_argument("folder", type=Path, metavar="DIR")
+    _i18n_parser(sub.add_parser("i18n", help="translation catalogs: extract, init, update, "
+                                "compile, status, review"))
+    sv = sub.add_parser("serve", help="the front-desk web page, served on this computer")
+    _clinic_option(sv)
+    sv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default: 127.0.0.1, this computer only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    return p
 
-    b = sub.add_parser("build", help="build handouts as PDF (or HTML)")
-    b.add_argument("--clinic", type=Path, default=Path("clinics/demo"),
-                   help="clinic folder with clinic.yaml (default: clinics/demo)")
+
+def _clinic_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--clinic", type=Path, default=DEFAULT_CLINIC,
+                   help=f"clinic folder with clinic.yaml (default: {DEFAULT_CLINIC})")
+
+
+def _build_parser(b: argparse.ArgumentParser) -> None:
+    _clinic_option(b)
     b.add_argument("--stage", action="append", default=[], metavar="ID",
                    help="consultation, infusion-day or aftercare; repeatable (default: all)")
     b.add_argument("--lang", action="append", default=[], metavar="LL",
                    help="language, e.g. es or zh-Hans; repeatable (default: the clinic's)")
     b.add_argument("--route", metavar="ID", help="iv, im or esketamine (default: the "
                    "clinic's first)")
-    b.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help=f"output folder (default: {DEFAULT_OUT})")
     b.add_argument("--output", type=Path, metavar="FILE", help="write exactly one handout here")
     b.add_argument("--format", choices=("pdf", "html"), default="pdf")
     b.add_argument("--strict", action="store_true",
@@ -37,20 +59,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="appointment date and time; preparation times are computed from it")
     b.add_argument("--provider", metavar="TEXT", help="the patient's care team")
     b.add_argument("--large-print", action="store_true", help="body text 16 pt or larger")
-    b.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="render in N worker processes (default: 1)")
+    b.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="N",
+                   help=f"render in N worker processes; 0: in this process "
+                        f"(default: {DEFAULT_JOBS})")
     b.add_argument("--second-lang", metavar="LL",
                    help="bilingual: each section again in this language")
 
-    c = sub.add_parser("check", help="check content, clinic and catalogs; render nothing")
-    c.add_argument("--clinic", type=Path, default=Path("clinics/demo"))
-    c.add_argument("--strict", action="store_true")
 
-    n = sub.add_parser("new-clinic", help="scaffold a clinic folder to edit")
-    n.add_argument("folder", type=Path, metavar="DIR")
-
-    i = sub.add_parser("i18n", help="translation catalogs: extract, init, update, compile, "
-                       "status, review")
+def _i18n_parser(i: argparse.ArgumentParser) -> None:
+    i.add_argument("--project", type=Path, metavar="DIR",
+                   help="the project folder with content/, locales/ and templates/ "
+                        "(default: this checkout)")
     isub = i.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
     isub.add_parser("extract", help="write locales/handouts.pot from content and templates")
     init = isub.add_parser("init", help="start a catalog for a new language")
@@ -63,14 +82,6 @@ def _parser() -> argparse.ArgumentParser:
     rv = isub.add_parser("review", help="record a reviewer's sign-off for a language")
     rv.add_argument("lang", metavar="LL")
     rv.add_argument("--by", required=True, metavar="NAME")
-
-    sv = sub.add_parser("serve", help="the front-desk web page, served on this computer")
-    sv.add_argument("--clinic", type=Path, default=Path("clinics/demo"),
-                    help="clinic folder with clinic.yaml (default: clinics/demo)")
-    sv.add_argument("--host", default="127.0.0.1",
-                    help="address to listen on (default: 127.0.0.1, this computer only)")
-    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "new-clinic":
-            from .scaffold import new_clinic
+            from .commands.new_clinic import new_clinic
 
             for path in new_clinic(args.folder):
                 print(f"Wrote {path}")
@@ -103,14 +114,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args) -> int:
-    from .build import Options, build, stderr_progress
-    from .patient import make_patient
+    from .commands.build import Options, build, stderr_progress
+    from .inputs.patient import make_patient
 
+    if args.jobs < 0:
+        raise invalid("--jobs", f"{args.jobs} is not a number of processes (0 or more)")
     patient = make_patient(args.patient_name, args.appointment, args.provider)
     opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
                    route=args.route, out=args.out, output=args.output, fmt=args.format,
                    strict=args.strict, patient=patient, large_print=args.large_print,
-                   second_lang=args.second_lang, jobs=max(1, args.jobs))
+                   second_lang=args.second_lang, jobs=args.jobs)
     result = build(opts, progress=stderr_progress)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -121,7 +134,7 @@ def _build(args) -> int:
 
 
 def _check(args) -> int:
-    from .check import check
+    from .commands.check import check
 
     report = check(args.clinic, strict=args.strict)
     print(report)
@@ -129,11 +142,11 @@ def _check(args) -> int:
 
 
 def _i18n(args) -> int:
-    from . import i18n
-    from .compose import Project
     from .errors import display_path
+    from .i18n import workflow as i18n
+    from .project import PROJECT, Project
 
-    project = Project(_project_root())
+    project = Project(args.project) if args.project else PROJECT
     action = args.i18n_command
     if action == "extract":
         changed = i18n.extract(project)
@@ -160,13 +173,9 @@ def _i18n(args) -> int:
 
 
 def _serve(args) -> int:
-    from .web import serve
+    from .commands.web.server import serve
 
     return serve(args.clinic, args.host, args.port)
-
-
-def _project_root() -> Path:
-    return Path(__file__).resolve().parents[2]
 
 
 if __name__ == "__main__":

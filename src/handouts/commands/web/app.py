@@ -1,0 +1,241 @@
+"""The front-desk page: pick a language and a stage, preview, download or print one handout.
+
+`create_app(clinic_dir)` builds the Flask app around a warm `RenderPool`, so a
+handout comes back in a fraction of a second; `server.serve()` runs it.
+
+Safety, because the page handles patient details:
+
+- only known Host names are served (no DNS rebinding); form posts carry a signed
+  CSRF token and must come from this page (Origin / Sec-Fetch-Site);
+- bodies over MAX_BODY get 413, every field has a length limit, bad values get 400
+  with the same message the command line gives;
+- patient details travel only in the POST body: they are never written to disk or
+  logged (the access log shows method, path and status), and the download name is
+  fixed (`aftercare-es.pdf`);
+- every response is `Cache-Control: no-store` with a strict Content-Security-Policy;
+- at most one render per worker process runs at once; the rest wait QUEUE_WAIT
+  seconds, then get 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import secrets
+import traceback
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from itsdangerous import URLSafeTimedSerializer
+from jinja2 import StrictUndefined
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from ...domain import DEFAULT_CLINIC, RENDER_TIMEOUT, STAGES
+from ...errors import UserError
+from ...inputs.languages import language
+from ...inputs.patient import MAX_FIELD
+from ...pipeline.handout import Handout, handout_id
+from ...pipeline.make import Inputs, load_inputs
+from ...pipeline.pool import PoolBusy, RenderPool, RenderStopped, WorkerError
+from ...project import PROJECT
+from .form import FormError, check_limits, check_token, messages, preselect, read_form
+
+log = logging.getLogger("handouts.web")
+access_log = logging.getLogger("handouts.web.access")
+
+WEB_DIR = PROJECT.templates_dir / "web"
+MAX_BODY = 8 * 1024  # the whole form is well under 1 KB
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+# The operator's page is in English; the handout itself says these in the patient's language.
+ROUTE_LABELS = {"iv": "IV infusion", "im": "Injection into a muscle (IM)",
+                "esketamine": "Esketamine nasal spray"}
+STAGE_LABELS = {"consultation": "Consultation", "infusion-day": "Treatment day",
+                "aftercare": "Aftercare"}
+
+_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
+# Chromium shows a PDF with its built-in viewer, which `object-src 'none'` would block.
+_PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+_HEADERS = {
+    "Cache-Control": "no-store, max-age=0",
+    "Pragma": "no-cache",
+    "Expires": "0",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",  # the preview frame shows our own PDF and messages
+    "Referrer-Policy": "same-origin",  # no-referrer would make Chromium send Origin: null
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+pages = Blueprint("handouts", __name__)
+
+
+class _App(Flask):
+    def log_exception(self, exc_info) -> None:
+        # An exception's message may quote what was typed; log its type and frames only.
+        exc_type, _, tb = exc_info
+        self.logger.error("Exception on %s [%s]: %s\n%s", request.path, request.method,
+                          exc_type.__name__, "".join(traceback.format_tb(tb)))
+
+
+def create_app(clinic_dir: Path | str = DEFAULT_CLINIC,
+               test_config: dict | None = None) -> Flask:
+    """The front-desk app for one clinic. `test_config` may pass RENDER_POOL, a pool to use."""
+    app = _App(__name__, template_folder=str(WEB_DIR), static_folder=str(WEB_DIR / "static"),
+               static_url_path="/static")
+    app.config.from_mapping(
+        CLINIC_DIR=Path(clinic_dir),
+        SECRET_KEY=secrets.token_bytes(32),  # per process: a restart expires open pages
+        TRUSTED_HOSTS=list(LOOPBACK_NAMES),
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        MAX_FORM_PARTS=30,
+        WORKERS=None,           # render processes; None: one per CPU
+        RENDER_TIMEOUT=RENDER_TIMEOUT,  # seconds one render may take before it is stopped
+        QUEUE_WAIT=5.0,         # seconds a request waits for a free worker, then 503
+        RETRY_AFTER=5,          # seconds, sent with the 503
+        CSRF_MAX_AGE=24 * 3600,  # a page left open all day still works
+        RENDER_POOL=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.select_jinja_autoescape = lambda filename: True  # every template, whatever its name
+    app.jinja_env.undefined = StrictUndefined
+
+    inputs = load_inputs(app.config["CLINIC_DIR"])
+    pool = app.config["RENDER_POOL"] or RenderPool(
+        app.config["CLINIC_DIR"], app.config["WORKERS"], app.config["RENDER_TIMEOUT"])
+    app.extensions["handouts"] = {
+        "inputs": inputs, "pool": pool,
+        "csrf": URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="handouts-csrf"),
+        "languages": [language(t) for t in inputs.clinic.languages],
+    }
+    app.register_blueprint(pages)
+    return app
+
+
+def _state(key: str):
+    return current_app.extensions["handouts"][key]
+
+
+@pages.before_app_request
+def same_origin_only():
+    if request.method != "POST":
+        return None
+    origin = request.headers.get("Origin")
+    site = request.headers.get("Sec-Fetch-Site")
+    if site not in (None, "same-origin", "none") or (
+            origin is not None and not _same_host(origin, request.host)):
+        abort(403, "This form only works from the handouts page itself.")
+    return None
+
+
+@pages.after_app_request
+def headers(response: Response) -> Response:
+    response.headers.update(_HEADERS)  # over send_file's "no-cache" for static files
+    pdf = response.mimetype == "application/pdf"
+    response.headers["Content-Security-Policy"] = _PDF_CSP if pdf else _CSP
+    # Method, path and status only: no query string, no body, no client address.
+    access_log.info("%s %s %d", request.method, request.path, response.status_code)
+    return response
+
+
+@pages.app_errorhandler(HTTPException)
+def problem_page(exc: HTTPException):
+    message = {
+        400: "The request was not understood. Reload the page and try again.",
+        404: "There is no such page here.",
+        405: "That does not work here. Use the buttons on the handouts page.",
+        413: f"The form was too large (more than {MAX_BODY // 1024} KB). Reload the page "
+             "and try again.",
+    }.get(exc.code, exc.description)
+    if isinstance(exc, SecurityError):  # a Host name not in TRUSTED_HOSTS
+        message = ("This address is not allowed. Open the page as "
+                   "http://127.0.0.1:PORT/ (or the address the server printed).")
+    elif exc.code == 403 and exc.description:
+        message = exc.description
+    return _problem(message, exc.code or 500)
+
+
+@pages.get("/")
+def page():
+    inputs: Inputs = _state("inputs")
+    languages = _state("languages")
+    return render_template(
+        "page.html", clinic=inputs.clinic, languages=languages, stages=_stages(inputs),
+        routes=[(r, ROUTE_LABELS[r]) for r in inputs.clinic.routes],
+        chosen=preselect(request.args, inputs, languages),
+        csrf_token=_state("csrf").dumps(secrets.token_urlsafe(16)), max_field=MAX_FIELD)
+
+
+@pages.get("/logo")
+def logo():
+    path = _state("inputs").clinic.logo
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Response(path.read_bytes(), mimetype=mime)
+
+
+@pages.post("/handout")
+def handout():
+    form = request.form  # reading it enforces MAX_CONTENT_LENGTH (413)
+    try:
+        check_limits(form)
+        check_token(_state("csrf"), form.get("csrf_token", ""),
+                    current_app.config["CSRF_MAX_AGE"])
+        h, action = read_form(form, _state("inputs"))
+    except FormError as exc:
+        return _problem(str(exc), 400)
+    pdf = _render(h)
+    if isinstance(pdf, Response):
+        return pdf
+    # Fixed: never patient details. `aftercare-es.pdf`, `aftercare-es+en.pdf` bilingual.
+    langs = f"{h.language.tag}+{h.second.tag}" if h.second else h.language.tag
+    name = f"{h.stage}-{langs}.pdf"
+    disposition = "attachment" if action == "download" else "inline"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'{disposition}; filename="{name}"'})
+
+
+def _render(h: Handout) -> bytes | Response:
+    """The handout's PDF from the pool, or the problem page that says why not."""
+    config = current_app.config
+    try:
+        return _state("pool").render(h, wait=config["QUEUE_WAIT"],
+                                     timeout=config["RENDER_TIMEOUT"])
+    except PoolBusy:
+        log.warning("render of %s: every worker stayed busy for %g s; 503",
+                    handout_id(h), config["QUEUE_WAIT"])
+        response = _problem("The server is busy making other handouts. Try again in a "
+                            "few seconds.", 503)
+        response.headers["Retry-After"] = str(config["RETRY_AFTER"])
+        return response
+    except RenderStopped as exc:
+        return _problem(f"{messages(exc)}. Try again; if it happens again, tell the "
+                        "clinic's administrator.", 500)
+    except WorkerError as exc:
+        log.error("%s", exc)  # type and frames only, see pool.WorkerError
+        return _problem(f"The handout {handout_id(h)} could not be made (a bug). "
+                        "Tell the clinic's administrator.", 500)
+    except UserError as exc:
+        log.error("render of %s failed: %s", handout_id(h), exc)
+        return _problem(f"The handout {handout_id(h)} could not be made: "
+                        f"{messages(exc)}. Tell the clinic's administrator.", 500)
+
+
+def _same_host(origin: str, host: str) -> bool:
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
+def _problem(message: str, status: int) -> Response:
+    """A short page with one message: shown in the preview frame, copied to the form."""
+    heading = "The handout was not made" if request.path == "/handout" else "Patient handouts"
+    html = render_template("problem.html", message=message, status=status, heading=heading)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _stages(inputs: Inputs) -> list[tuple[str, str, str]]:
+    """(id, short label, the handout's English title) for each stage."""
+    return [(s, STAGE_LABELS.get(s, s), inputs.content.stages[s].title.text) for s in STAGES]

@@ -1,0 +1,121 @@
+"""Running the front-desk page: waitress (a production WSGI server) on this computer.
+
+It binds 127.0.0.1 unless told otherwise, and warns when told otherwise; it
+answers only to the Host names of the address it is bound to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+
+from ...errors import UserError
+from ...pipeline.pool import RenderPool
+from .app import LOOPBACK_NAMES, MAX_BODY, create_app
+
+MAX_RESPONSE = 64 * 1024 * 1024  # in memory, never on disk; a bilingual CJK handout ~ 1 MB
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def trusted_hosts(host: str) -> list[str]:
+    """The Host names the page answers to when bound to `host`.
+
+    Bound to every address (0.0.0.0), that is this computer's name and its addresses:
+    what another computer on the network would type.
+    """
+    names = list(LOOPBACK_NAMES)
+    if is_loopback(host):
+        return names
+    try:
+        wildcard = ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        wildcard = False
+    if not wildcard:
+        return names + [host]
+    extra = {socket.gethostname(), socket.getfqdn()}
+    with contextlib.suppress(OSError):
+        extra.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None))
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect(("192.0.2.1", 9))  # a UDP "connect" sends nothing; it picks the LAN address
+        extra.add(s.getsockname()[0])
+    extra = {f"[{a}]" if ":" in a else a for a in extra if a}
+    return names + sorted(extra - set(names))
+
+
+def exposure_warning(host: str) -> str | None:
+    """What to tell the operator when the page is reachable from other computers."""
+    if is_loopback(host):
+        return None
+    return (f"warning: serving on {host}, not 127.0.0.1: other computers on the network can "
+            "reach this page and the patient details typed into it. Use this only on a "
+            "network you trust.")
+
+
+def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
+          say: Callable[[str], None] | None = None) -> int:
+    """Run the page under waitress until Ctrl+C (or SIGTERM); return the exit status."""
+    from waitress import create_server
+
+    say = say or (lambda message: print(message, flush=True))
+    hosts = trusted_hosts(host)
+    if warning := exposure_warning(host):
+        print(f"{warning} Answering to: {', '.join(hosts)}", file=sys.stderr, flush=True)
+    workers = os.cpu_count() or 1
+    # Bind first, so a port in use fails at once rather than after the workers warmed up.
+    apps: list[Flask] = []
+    try:
+        # Enough threads that requests past the pool's size queue in it (and get 503 in
+        # time) rather than in waitress, where they would wait without a limit. waitress
+        # drops bodies past 4 x MAX_BODY unread; below that Flask answers 413 readably.
+        # waitress spills a body or a response past its *_overflow size to a temporary
+        # file; a handout carries patient details, so it must stay in memory.
+        server = create_server(lambda environ, start: apps[0](environ, start),
+                               host=host, port=port, threads=2 * workers + 2,
+                               max_request_body_size=4 * MAX_BODY, ident="handouts",
+                               inbuf_overflow=8 * MAX_BODY, outbuf_overflow=MAX_RESPONSE,
+                               clear_untrusted_proxy_headers=True)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another "
+                        "'handouts serve' running? Choose another --port") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        say(f"Starting {workers} render worker(s) for {clinic_dir} ...")
+        apps.append(create_app(clinic_dir, {"TRUSTED_HOSTS": hosts,
+                                            "WORKERS": workers}))
+    except BaseException:
+        server.close()
+        raise
+    app = apps[0]
+    pool: RenderPool = app.extensions["handouts"]["pool"]
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    shown = f"[{host}]" if ":" in host else host
+    say(f"Serving handouts for {app.extensions['handouts']['inputs'].clinic.name} at "
+        f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)")
+    try:
+        server.run()  # returns on Ctrl+C or SIGTERM: waitress catches both
+    except KeyboardInterrupt:
+        pass
+    finally:
+        say("Stopping.")
+        server.close()
+        pool.close()
+    return 0

@@ -1,0 +1,137 @@
+"""The words every layer shares: stages, routes, placeholders, defaults, limits, and the
+inline text syntax of the clinical text.
+
+Nothing here reads a file. Each fact has this one home; the loaders, the pipeline and
+the commands import it from here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+
+STAGES = ("consultation", "infusion-day", "aftercare")
+ROUTES = ("iv", "im", "esketamine")
+PAPERS = ("letter", "a4")
+SOURCE_LANGUAGE = "en"  # the language the clinical text is written in
+
+# Esketamine (Spravato) label and REMS: observe at least 2 hours after each dose;
+# no food for 2 hours and no liquids for 30 minutes before it.
+ESKETAMINE_MIN_OBSERVATION_MINUTES = 120
+ESKETAMINE_FOOD_HOURS = 2
+ESKETAMINE_LIQUIDS_MINUTES = 30
+
+# Placeholders the clinical text may use, and how each value is shown: phone
+# numbers and URLs are left-to-right runs even inside Arabic text.
+PLACEHOLDERS: dict[str, str] = {
+    "clinic_name": "text",
+    "phone": "ltr",
+    "after_hours_phone": "ltr",
+    "emergency_number": "ltr",
+    "crisis_line": "ltr",
+    "website": "ltr",
+    "address": "text",
+    "fasting_solids_hours": "number",
+    "fasting_clear_liquids_hours": "number",
+    "arrive_minutes_early": "number",
+    "observation_minutes": "number",
+    "no_driving_hours": "number",
+}
+
+# Defaults of the command line and the library alike.
+DEFAULT_CLINIC = Path("clinics/demo")
+DEFAULT_OUT = Path("out")
+DEFAULT_JOBS = 1                      # render processes; 0 renders in the calling process
+
+# Limits on one render, wherever it runs (the web page, `build`).
+RENDER_TIMEOUT = 30.0                 # seconds of wall-clock time
+RENDER_MEMORY_LIMIT = 1536 * 2**20    # bytes of address space; a render needs ~300 MB
+MAX_PAGES = 40                        # the longest real handout is far below this
+
+
+# --- the inline text syntax ------------------------------------------------------------
+# Clinical text and its translations are plain text with three marks: `**` around bold
+# words, `%(name)s` for a clinic value, and `%%` for a percent sign (gettext's
+# python-format). A `%` that is none of these is a mistake (`stray`).
+
+_TOKEN = re.compile(r"\*\*|%\((\w+)\)s|%%|%")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "text", "bold" (a ** mark), "placeholder", "percent" (%%), "stray" (lone %)
+    text: str  # the text itself; for a placeholder, its name
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The marks and the text between them, in order."""
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() > pos:
+            yield Token("text", text[pos:m.start()])
+        mark = m.group(0)
+        if mark == "**":
+            yield Token("bold", mark)
+        elif m.group(1):
+            yield Token("placeholder", m.group(1))
+        else:
+            yield Token("percent" if mark == "%%" else "stray", mark)
+        pos = m.end()
+    if pos < len(text):
+        yield Token("text", text[pos:])
+
+
+def placeholder_names(text: str) -> list[str]:
+    return [t.text for t in tokens(text) if t.kind == "placeholder"]
+
+
+def bold_marks(text: str) -> int:
+    return sum(1 for t in tokens(text) if t.kind == "bold")
+
+
+def has_stray_percent(text: str) -> bool:
+    return any(t.kind == "stray" for t in tokens(text))
+
+
+def plain_text(text: str, fill: str) -> str:
+    """The text as a reader sees it, each clinic value replaced by `fill`."""
+    shown = {"bold": "", "percent": "%", "stray": "%"}
+    return "".join(fill if t.kind == "placeholder" else shown.get(t.kind, t.text)
+                   for t in tokens(text))
+
+
+# --- "Invalid value for ..." -----------------------------------------------------------
+# One wording for every option and form field, after Click's.
+
+def quote(items: Iterable[str]) -> str:
+    """`'a', 'b', 'c'`: how valid choices are listed in every message."""
+    return ", ".join(repr(i) for i in items)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def invalid(label: str, detail: str) -> UserError:
+    """`Invalid value for 'label': detail`, for an option (`--lang`) or a form field."""
+    return UserError(f"Invalid value for {label!r}: {detail}")
+
+
+def not_one_of(label: str, value: str, choices: Sequence[str], why: str = "") -> UserError:
+    """`... 'x' is not one of 'a', 'b'`, then `(why)` or a close match."""
+    hint = f" ({why})" if why else did_you_mean(value, choices)
+    return invalid(label, f"{value!r} is not one of {quote(choices)}{hint}")
+
+
+def check_choice(value: str, choices: Sequence[str], label: str, why: str = "") -> str:
+    """`value` if it is one of `choices`, else the UserError of `not_one_of`."""
+    if value not in choices:
+        raise not_one_of(label, value, choices, why)
+    return value

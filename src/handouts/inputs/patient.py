@@ -1,0 +1,90 @@
+"""Personal details the front desk types for one handout: checked, cleaned, never stored.
+
+These values reach the page as escaped text inside `<bdi>` and nowhere else:
+not the PDF title or metadata, not a file name the tool picks, not a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..domain import ESKETAMINE_FOOD_HOURS, ESKETAMINE_LIQUIDS_MINUTES, invalid
+from .clinic import Clinic
+
+MAX_FIELD = 80  # a name or provider longer than this cannot fit the box on one line
+# Bidi embeddings/overrides/isolates and invisible characters that could reorder or
+# hide what the patient reads; joiners (U+200C/D) stay, some scripts need them.
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str = ""
+    appointment: dt.datetime | None = None
+    provider: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.appointment or self.provider)
+
+
+def clean_field(value: str | None, label: str) -> str:
+    """A typed field as safe plain text, or UserError saying what is wrong."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise invalid(label, "expected text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid(label, "not valid text") from None
+    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value)).strip()
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in value):
+        raise invalid(label, "contains control characters")
+    if len(value) > MAX_FIELD:
+        raise invalid(label, f"{len(value)} characters; at most {MAX_FIELD} fit on the handout")
+    return " ".join(value.split())
+
+
+def parse_appointment(value: str | None,
+                      label: str = "--appointment") -> dt.datetime | None:
+    """An ISO date and time; `label` names the field in errors (the CLI option, a form field)."""
+    if not value:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
+        raise invalid(label, f"{str(value)[:40]!r} is not a date and time as "
+                             "YYYY-MM-DDTHH:MM, e.g. 2026-12-01T09:30")
+    try:
+        return dt.datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        raise invalid(label, f"{value!r} is not a real date and time") from None
+
+
+def make_patient(name: str | None = None, appointment: str | None = None,
+                 provider: str | None = None) -> Patient:
+    return Patient(name=clean_field(name, "--patient-name"),
+                   appointment=parse_appointment(appointment),
+                   provider=clean_field(provider, "--provider"))
+
+
+def preparation_times(clinic: Clinic, route: str,
+                      appointment: dt.datetime) -> dict[str, dt.datetime]:
+    """When to stop eating, stop drinking and arrive, from the clinic's protocol.
+
+    Esketamine follows its label instead: no food for 2 hours and no liquids
+    for 30 minutes before the dose.
+    """
+    p = clinic.protocol
+    if route == "esketamine":
+        food = dt.timedelta(hours=ESKETAMINE_FOOD_HOURS)
+        liquids = dt.timedelta(minutes=ESKETAMINE_LIQUIDS_MINUTES)
+    else:
+        food = dt.timedelta(hours=p.fasting_solids_hours)
+        liquids = dt.timedelta(hours=p.fasting_clear_liquids_hours)
+    return {
+        "stop_food": appointment - food,
+        "stop_liquids": appointment - liquids,
+        "arrive": appointment - dt.timedelta(minutes=p.arrive_minutes_early),
+    }

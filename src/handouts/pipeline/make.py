@@ -1,0 +1,112 @@
+"""Making one handout: load the inputs once, then compose its HTML and render its PDF.
+
+The command-line build, the render workers and the web page all make handouts
+through these functions, so each does exactly the same work. WeasyPrint is
+imported only when a PDF is rendered (`check` never renders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UserError
+from ..i18n.catalogs import Catalog, available_languages, load_catalog
+from ..inputs.clinic import Clinic, load_clinic
+from ..inputs.content import Content, load_content
+from ..inputs.languages import language
+from ..project import PROJECT, Project
+from .compose import compose_html
+from .handout import Handout
+from .templating import check_templates
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a handout is made from, loaded and checked."""
+
+    project: Project
+    content: Content
+    clinic: Clinic
+    catalogs: dict[str, Catalog] = field(default_factory=dict)  # by language tag
+
+
+@dataclass(frozen=True)
+class Composed:
+    """One handout's HTML, and what went wrong on the way (strings shown in English)."""
+
+    handout: Handout
+    html: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes                 # PDF (or HTML) bytes
+    warnings: tuple[str, ...]   # WeasyPrint's (missing glyphs, refused files) and ours
+
+
+def load_inputs(clinic_dir: Path, project: Project = PROJECT) -> Inputs:
+    """Load content, clinic (with its template overrides) and the clinic's catalogs."""
+    content, clinic = load_sources(clinic_dir, project)
+    catalogs = {tag: load_catalog(project.locales_dir, language(tag))
+                for tag in clinic.languages}
+    return Inputs(project, content, clinic, catalogs)
+
+
+def load_sources(clinic_dir: Path, project: Project = PROJECT) -> tuple[Content, Clinic]:
+    """Load and check the content and the clinic (with its template overrides).
+
+    Every problem in content, clinic.yaml and the templates is raised at once."""
+    problems: list = []
+    content = clinic = None
+    try:
+        content = load_content(project.content_dir)
+    except UserError as exc:
+        problems += exc.problems
+    try:
+        clinic = load_clinic(clinic_dir, available_languages(project.locales_dir))
+    except UserError as exc:
+        problems += exc.problems
+    templates = Path(clinic_dir) / "templates"
+    if templates.is_dir():
+        problems += check_templates(templates.resolve())
+    if problems:
+        raise UserError(problems)
+    return content, clinic
+
+
+def compose(inputs: Inputs, h: Handout, strict: bool = False) -> Composed:
+    """One handout's HTML; strings with no translation are a warning (`strict`: an error)."""
+    catalog = inputs.catalogs[h.language.tag]
+    second = inputs.catalogs[h.second.tag] if h.second else None
+    html, missing = compose_html(inputs.project, inputs.content, inputs.clinic, h,
+                                 catalog, second)
+    if missing and strict:
+        raise UserError(f"{h.stage} ({h.language.tag}): {len(missing)} string(s) have no "
+                        f"translation, e.g. {missing[0]!r}")
+    warnings = (f"{len(missing)} string(s) shown in English (no translation)",) \
+        if missing else ()
+    return Composed(h, html, warnings)
+
+
+def render(inputs: Inputs, composed: Composed, strict: bool = False) -> Rendered:
+    """The PDF of a composed handout, with WeasyPrint's warnings (not the composer's)."""
+    from .render import render_pdf
+
+    h = composed.handout
+    roots = (inputs.project.templates_dir, inputs.clinic.folder)
+    pdf, log = render_pdf(composed.html, inputs.project.templates_dir, roots, strict=strict)
+    if strict and log.warnings:
+        raise UserError(f"{h.stage} ({h.language.tag}): " + "; ".join(log.warnings[:3]))
+    refused = [f"refused resource {url}" for url in log.refused]
+    return Rendered(pdf, tuple(log.warnings + refused))
+
+
+def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> Rendered:
+    """One handout as PDF (or HTML) bytes, with every warning from composing and rendering."""
+    composed = compose(inputs, h, strict)
+    if fmt == "html":
+        return Rendered(composed.html.encode("utf-8"), composed.warnings)
+    rendered = render(inputs, composed, strict)
+    return Rendered(rendered.data, composed.warnings + rendered.warnings)

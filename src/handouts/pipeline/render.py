@@ -1,0 +1,124 @@
+"""HTML to PDF with WeasyPrint, reading only the project's and the clinic's own files.
+
+WeasyPrint is imported on first use, so commands that render nothing
+(`check`, `i18n status`) start fast. One FontConfiguration is shared by every
+render in the process. Output is reproducible: the same input gives the same
+bytes (dates come from SOURCE_DATE_EPOCH, or are left out).
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..domain import MAX_PAGES
+from ..errors import UserError
+
+MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_DATA_URL = 200_000
+PDF_VARIANT = "pdf/ua-1"
+
+
+@dataclass
+class RenderLog:
+    """What WeasyPrint complained about during one render."""
+
+    warnings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+class _Capture(logging.Handler):
+    def __init__(self, log: RenderLog):
+        super().__init__(logging.WARNING)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.log.warnings.append(record.getMessage())
+
+
+@cache
+def _weasy():
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):
+        """Serves regular files inside the allowed folders; refuses everything else."""
+
+        def __init__(self, roots: tuple[Path, ...], log: RenderLog):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+            self.roots = tuple(r.resolve() for r in roots)
+            self.log = log
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:") and len(url) <= MAX_DATA_URL:
+                # Inline data reads no file and opens no connection (e.g. our QR code).
+                return super().fetch(url, headers)
+            path = self._allowed_path(url)
+            if path is None:
+                self.log.refused.append(url[:200])
+                raise ValueError(f"refused resource outside the clinic and project: {url[:200]}")
+            data = path.read_bytes()
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+        def _allowed_path(self, url: str) -> Path | None:
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                return None
+            try:
+                path = Path(unquote(parts.path)).resolve(strict=True)
+            except (OSError, RuntimeError):
+                return None
+            if not any(path == r or r in path.parents for r in self.roots):
+                return None
+            # Not a device or FIFO (/dev/zero would never end), not huge.
+            if not path.is_file() or path.stat().st_size > MAX_ASSET_BYTES:
+                return None
+            return path
+
+    return weasyprint, FontConfiguration(), AssetFetcher
+
+
+def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
+               strict: bool = False) -> tuple[bytes, RenderLog]:
+    """Render one handout's HTML to PDF bytes."""
+    weasyprint, font_config, fetcher_class = _weasy()
+    log = RenderLog()
+    handler = _Capture(log)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        fetcher = fetcher_class(asset_roots, log)
+        html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher)
+        options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
+        document = html_doc.render(font_config=font_config, **options)
+        if len(document.pages) > MAX_PAGES:
+            raise UserError(f"the handout has {len(document.pages)} pages, more than "
+                            f"{MAX_PAGES}: a style sheet or template makes the layout "
+                            "explode (font size, page size?)")
+        # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
+        document.metadata.attachments = []
+        for page in document.pages:
+            page.links = [link for link in page.links if link[0] != "attachment"]
+        pdf = document.write_pdf(**options)
+    finally:
+        logger.removeHandler(handler)
+    if strict and log.refused:
+        raise UserError("refused resource(s): " + ", ".join(log.refused))
+    return pdf, log
+
+
+def source_date() -> str | None:
+    """The build date for PDF metadata, from SOURCE_DATE_EPOCH (None: leave it out)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch or not epoch.isdigit():
+        return None
+    import datetime as dt
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

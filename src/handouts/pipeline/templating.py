@@ -1,0 +1,167 @@
+"""The Jinja2 environment that turns a localized handout into HTML.
+
+Autoescape is on and cannot be turned off by a template; undefined variables
+are errors; templates run in Jinja's sandbox. Gettext callables are passed per
+render (not installed globally) so one environment serves every language at
+once, and a translation is escaped like any other text: translators write text,
+never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.numbers import format_decimal
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, nodes, pass_context
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup, escape
+
+from ..domain import SOURCE_LANGUAGE
+from ..errors import Problem
+from ..i18n.catalogs import Catalog
+from ..inputs.languages import text_direction
+
+MAX_TEMPLATE_STRING = 100_000  # longest string or list a template may build
+
+
+class HandoutEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, plus a cap on `*` and `**` so `'a'*10**9` cannot eat memory."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError("exponent too large in template")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) \
+                        and len(seq) * n > MAX_TEMPLATE_STRING:
+                    raise SecurityError("template builds a string or list that is too long")
+        return super().call_binop(context, operator, left, right)
+
+
+@cache
+def environment(template_dirs: tuple[Path, ...]) -> HandoutEnvironment:
+    """One environment per set of template folders (the first folder wins)."""
+    env = HandoutEnvironment(
+        loader=FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # callables format %(vars)s
+    env.filters.update(date=_date, time=_time, datetime=_datetime, number=_number,
+                       clock=_clock, appointment=_appointment, textdir=text_direction)
+    return env
+
+
+def gettext_callables(catalog: Catalog, missing: list[str]) -> dict:
+    """`gettext`, `pgettext`, `ngettext`, `_` for one catalog, newstyle and escaping.
+
+    Each string shown in English for want of a translation is added to `missing`."""
+
+    def translate(context: str | None, msgid: str, variables: dict) -> Markup:
+        found = catalog.lookup(context, msgid)
+        if found is not None:
+            return escape(found) % variables
+        missing.append(f"{context or ''}|{msgid[:60]}")
+        text = escape(msgid) % variables
+        if catalog.is_source:
+            return text
+        return Markup('<span lang="{}">{}</span>').format(SOURCE_LANGUAGE, text)
+
+    def gettext(msgid: str, **variables) -> Markup:
+        return translate(None, msgid, variables)
+
+    def pgettext(context: str, msgid: str, **variables) -> Markup:
+        return translate(context, msgid, variables)
+
+    def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+        variables.setdefault("num", num)
+        # Catalog.lookup covers the singular key only; handouts use no plurals yet.
+        return translate(None, singular if num == 1 else plural, variables)
+
+    return {"gettext": gettext, "_": gettext, "pgettext": pgettext, "ngettext": ngettext}
+
+
+@pass_context
+def _date(ctx, value: dt.date, form: str = "long") -> str:
+    return format_date(value, form, locale=ctx["locale"])
+
+
+@pass_context
+def _time(ctx, value: dt.time | dt.datetime, form: str = "short") -> str:
+    return format_time(value, form, locale=ctx["locale"])
+
+
+@pass_context
+def _datetime(ctx, value: dt.datetime, form: str = "long") -> str:
+    return format_datetime(value, form, locale=ctx["locale"])
+
+
+@pass_context
+def _number(ctx, value: float) -> str:
+    return format_decimal(value, locale=ctx["locale"])
+
+
+@pass_context
+def _clock(ctx, value: dt.datetime, reference: dt.datetime) -> str:
+    """A time of day; with the weekday and date when it falls on another day than `reference`."""
+    time = format_time(value, "short", locale=ctx["locale"])
+    if value.date() == reference.date():
+        return time
+    return f"{format_skeleton('MMMEd', value, locale=ctx['locale'])}, {time}"
+
+
+def check_templates(folder: Path) -> list[Problem]:
+    """Refuse clinic templates that would turn escaping off or emit raw markup."""
+    env = environment((folder,))
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            source = path.read_text(encoding="utf-8")
+            tree = env.parse(source, path.name, str(path))
+        except (UnicodeDecodeError, OSError) as exc:
+            problems.append(Problem(str(path), None, f"cannot read template: {exc}"))
+            continue
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(str(path), exc.lineno, f"template syntax error: "
+                                                           f"{exc.message}"))
+            continue
+        for node in tree.find_all((nodes.Filter, nodes.EvalContextModifier, nodes.Name,
+                                   nodes.Getattr)):
+            why = _forbidden(node)
+            if why:
+                problems.append(Problem(str(path), node.lineno, why))
+    return problems
+
+
+def _forbidden(node) -> str | None:
+    if isinstance(node, nodes.Filter) and node.name == "safe":
+        return "'|safe' is not allowed: clinic templates cannot output raw markup"
+    if isinstance(node, nodes.EvalContextModifier):
+        return "'{% autoescape %}' is not allowed: escaping stays on"
+    if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+        return f"attribute {node.attr!r} is not allowed in templates"
+    if isinstance(node, nodes.Name) and node.name in ("Markup", "self") and node.ctx == "load":
+        return f"{node.name!r} is not allowed in clinic templates"
+    return None
+
+
+@pass_context
+def _appointment(ctx, value: dt.datetime) -> str:
+    """Full date and short time, joined the locale's way ("{1}, {0}", "{1}، {0}", "{1} {0}")."""
+    locale = ctx["locale"]
+    pattern = locale.datetime_formats.get("full", "{1} {0}")
+    pattern = getattr(pattern, "pattern", pattern)
+    return pattern.replace("{1}", format_date(value, "full", locale=locale)) \
+        .replace("{0}", format_time(value, "short", locale=locale))

@@ -1,0 +1,124 @@
+"""What a printed handout must be: PDF/UA structure, personal details, large print."""
+
+from __future__ import annotations
+
+import collections
+import io
+import re
+
+import pikepdf
+import pytest
+
+from conftest import DEMO, pdf_reader, pdf_text
+from handouts.commands.build import Options, plan
+from handouts.inputs.patient import make_patient
+from handouts.pipeline.make import make
+
+NAME = "Ana Testperson-Quiroga"
+PROVIDER = "Dr. Rivera"
+
+
+@pytest.fixture(scope="module")
+def handouts(demo_inputs):
+    """Rendered once: plain, personalised, and personalised large print (infusion day)."""
+    patient = make_patient(NAME, "2026-12-01T07:30", PROVIDER)
+    out = {}
+    for key, p, large in (("plain", None, False), ("personal", patient, False),
+                          ("large", patient, True)):
+        opts = Options(clinic_dir=DEMO, stages=("infusion-day",), langs=("en",),
+                       output=None if p is None else "x.pdf",
+                       patient=p or make_patient(), large_print=large)
+        (h,) = plan(demo_inputs, opts)
+        out[key] = make(demo_inputs, h).data
+    return out
+
+
+def structure(data: bytes):
+    pdf = pikepdf.open(io.BytesIO(data))
+    tags, alts = [], []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                tags.append(str(node["/S"]))
+                if str(node["/S"]) == "/Figure":
+                    alts.append(str(node.get("/Alt", "")))
+            if "/K" in node:
+                walk(node["/K"])
+        elif isinstance(node, pikepdf.Array):
+            for item in node:
+                walk(item)
+
+    walk(pdf.Root.StructTreeRoot)
+    return pdf, tags, alts
+
+
+def test_pdf_ua_structure(handouts):
+    pdf, tags, alts = structure(handouts["plain"])
+    assert pdf.Root.MarkInfo.Marked is True
+    assert str(pdf.Root.Lang) == "en"
+    assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+    assert 'pdfuaid:part="1"' in str(pdf.open_metadata())
+    headings = [int(t[2]) for t in tags if re.fullmatch(r"/H\d", t)]
+    assert headings[0] == 1 and headings.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), headings
+    counts = collections.Counter(tags)
+    assert counts["/L"] and counts["/LI"] and counts["/Lbl"]  # lists are tagged
+    assert alts and all(alts), alts  # every figure (logo, QR code) has alt text
+    assert "Cedar Ridge Ketamine Clinic" in alts
+    assert "QR code for our website" in alts
+
+
+def test_tables_tagged(demo_inputs):
+    (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",)))
+    _, tags, _ = structure(make(demo_inputs, h).data)
+    assert {"/Table", "/TR", "/TH", "/TD"} <= set(tags)
+
+
+def test_personal_details_in_text_not_metadata(handouts):
+    data = handouts["personal"]
+    text = pdf_text(data)
+    assert NAME in text and PROVIDER in text
+    assert "Tuesday, December 1, 2026, 7:30 AM" in text
+    assert "Stop eating food at 1:30 AM" in text  # 6 h before, from clinic.yaml
+    assert "Stop drinking clear liquids at 5:30 AM" in text  # 2 h before
+    assert "Arrive at 7:15 AM" in text  # 15 min early
+    pdf = pikepdf.open(io.BytesIO(data))
+    meta = str(pdf.open_metadata()) + repr(dict(pdf.docinfo))
+    for secret in (NAME, "Testperson", PROVIDER, "2026-12-01"):
+        assert secret not in meta
+    assert NAME.encode() not in data.replace(b"\n", b"")  # text is in font encoding only
+    assert "Name" in pdf_text(handouts["plain"]) and NAME not in pdf_text(handouts["plain"])
+
+
+def font_sizes(data: bytes) -> collections.Counter:
+    sizes: collections.Counter = collections.Counter()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = abs(tm[0] * cm[0] + tm[1] * cm[2])
+            sizes[round(size * scale, 1)] += len(text.strip())
+
+    for page in pdf_reader(data).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_large_print_sizes(handouts):
+    normal, large = font_sizes(handouts["personal"]), font_sizes(handouts["large"])
+    assert min(large) >= 14, sorted(large)
+    body = large.most_common(1)[0][0]
+    assert body >= 16, large.most_common(3)
+    assert min(normal) < 14  # the check can fail: normal print has small footer text
+    assert len(pdf_reader(handouts["large"]).pages) >= len(pdf_reader(handouts["personal"]).pages)
+
+
+def test_same_content_in_large_print(demo_inputs):
+    """Large print changes the style only: the HTML differs by one class attribute."""
+    html = {}
+    for large in (False, True):
+        (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",),
+                                         langs=("en",), large_print=large))
+        html[large] = make(demo_inputs, h, fmt="html").data.decode()
+    assert html[True] != html[False]
+    assert html[True].replace(' class="large-print"', "", 1) == html[False]
