@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 from pathlib import Path
 
@@ -54,3 +55,47 @@ def demo_inputs():
     from handouts.pipeline.make import load_inputs
 
     return load_inputs(DEMO)
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def assert_no_weasyprint_warnings(request):
+    """Fail a test whose render in this process made WeasyPrint warn, as WeasyPrint's own
+    `assert_no_logs` does; a test that means to cause warnings is marked
+    `@pytest.mark.weasyprint_warnings` (renders in worker processes hand theirs back in
+    `Rendered.warnings`, which those tests check). A marked test that made no warning fails
+    too: its mark would hide the next unexpected one (`required=False`: a property test,
+    whose random text may or may not hold a character no font has)."""
+    handler = _Records()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+    mark = request.node.get_closest_marker("weasyprint_warnings")
+    expected = mark is not None
+    if handler.records and not expected:
+        lines = "\n".join(f"  {r.getMessage()}" for r in handler.records[:10])
+        pytest.fail(f"unexpected WeasyPrint warning(s) ({len(handler.records)}):\n{lines}",
+                    pytrace=False)
+    required = expected and mark.kwargs.get("required", True)
+    if required and not handler.records and getattr(request.node, "rep_call_passed", False):
+        pytest.fail("marked weasyprint_warnings, but WeasyPrint gave no warning",
+                    pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call_passed = report.passed
+    return report

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,13 @@ def assert_safe_pdf(data: bytes) -> None:
     assert b"/JavaScript" not in data and b"/JS " not in data and b"/EmbeddedFile" not in data
 
 
+def assert_only_glyph_warnings(warnings) -> None:
+    """Random text may hold characters no font has; nothing else may warn."""
+    assert all("no glyph in any installed font" in w or "no installed font has" in w
+               for w in warnings), warnings
+
+
+@pytest.mark.weasyprint_warnings(required=False)
 @SETTINGS
 @given(name=TEXT, provider=TEXT)
 def test_any_patient_text(demo_inputs, name, provider):
@@ -43,8 +52,13 @@ def test_any_patient_text(demo_inputs, name, provider):
                                      langs=("en",), output="x.pdf", patient=patient))
     result = make(demo_inputs, h)
     assert_safe_pdf(result.data)
+    # A personalised handout's warnings never quote the patient's text.
+    for w in result.warnings:
+        assert re.fullmatch(r"\d+ character\(s\) have no glyph in any installed font and "
+                            r"print as empty boxes", w), w
 
 
+@pytest.mark.weasyprint_warnings(required=False)
 @SETTINGS
 @given(name=TEXT, address=TEXT)
 def test_any_clinic_text(tmp_path_factory, name, address):
@@ -56,7 +70,13 @@ def test_any_clinic_text(tmp_path_factory, name, address):
         load_clinic(folder)
         inputs = load_inputs(folder)
     except UserError as exc:
-        assert str(exc)  # a clean, printable error
+        # A clean error: each problem names clinic.yaml, its line and the key it is about.
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.path.endswith("clinic.yaml") and problem.line, problem
+            assert problem.message.startswith(("name: ", "contact.address: ")), problem
         return
     (h,) = plan(inputs, Options(clinic_dir=folder, stages=("aftercare",), langs=("en",)))
-    assert_safe_pdf(make(inputs, h).data)
+    result = make(inputs, h)
+    assert_safe_pdf(result.data)
+    assert_only_glyph_warnings(result.warnings)

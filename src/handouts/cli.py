@@ -125,11 +125,14 @@ def _build(args) -> int:
                    strict=args.strict, patient=patient, large_print=args.large_print,
                    second_lang=args.second_lang, jobs=args.jobs)
     result = build(opts, progress=stderr_progress)
-    for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    for w in result.warnings:  # `en/aftercare.pdf: message`, whether rendered or cached
+        print(w, file=sys.stderr)
     folders = sorted({str(p.parent) for p in result.written})
     print(f"Wrote {len(result.written)} handout(s) in {result.seconds:.1f} s to "
           f"{', '.join(folders)}")
+    if result.warnings:
+        print(f"{len(result.warnings)} warning(s); with --strict they are errors",
+              file=sys.stderr)
     return 0
 
 

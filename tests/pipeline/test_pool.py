@@ -46,27 +46,35 @@ def messages(exc: UserError) -> list[str]:
 
 def test_renders_a_personalised_handout_in_its_language(pool, demo_inputs):
     h = spanish()
-    text = pdf_text(pool.render(h))
+    rendered = pool.render(h)
+    assert rendered.warnings == ()
+    text = pdf_text(rendered.data)
     assert NAME in text
     assert title(demo_inputs, h) in text  # "Después de su tratamiento"
 
 
 def test_renders_html_too(pool):
-    html = pool.render(spanish(), fmt="html").decode()
+    html = pool.render(spanish(), fmt="html").data.decode()
     assert '<html lang="es"' in html and NAME in html
 
 
 def test_renders_in_parallel_on_every_worker(pool):
+    """One worker is frozen (SIGSTOP) holding a render; the other answers meanwhile, so two
+    renders are in flight at once, each in its own process, neither waiting for the other."""
     results: dict[str, bytes] = {}
-
-    def render(stage):
-        results[stage] = pool.render(spanish(stage), wait=60)
-
-    threads = [threading.Thread(target=render, args=(s,)) for s in ("aftercare", "infusion-day")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with pool.reserve(wait=60) as first:
+        first.render(spanish())  # warm
+        os.kill(first.pid, signal.SIGSTOP)
+        thread = threading.Thread(target=lambda: results.__setitem__(
+            "aftercare", first.render(spanish("aftercare")).data))
+        thread.start()
+        try:
+            other = pool.render(spanish("infusion-day"), wait=60)  # on the other worker
+            assert thread.is_alive() and "aftercare" not in results  # still in flight
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+        thread.join(60)
+    results["infusion-day"] = other.data
     assert all(NAME in pdf_text(pdf) for pdf in results.values())
     assert len(results) == 2
 
@@ -96,8 +104,8 @@ def test_a_render_past_its_timeout_is_killed_and_the_pool_goes_on(pool, caplog):
     assert len(after) == 2 and len(before - after) == 1  # one killed, one new in its place
     assert not any(_alive(pid) for pid in before - after)
     for _ in range(3):  # the replacement warms up, then works like the others
-        assert NAME in pdf_text(pool.render(spanish(), wait=60))
-    assert "NAME" not in caplog.text and "Ana" not in caplog.text and "Vega" not in caplog.text
+        assert NAME in pdf_text(pool.render(spanish(), wait=60).data)
+    assert NAME not in caplog.text and "Ana" not in caplog.text and "Vega" not in caplog.text
     assert "render of es/aftercare stopped after 0.001 s" in caplog.text
 
 
@@ -114,7 +122,7 @@ def test_a_crash_during_a_render_is_reported_and_the_pool_goes_on(pool):
         assert messages(exc.value) == [
             "render of es/aftercare stopped: the render process was killed, SIGKILL"]
         assert lease.pid != victim
-        assert NAME in pdf_text(lease.render(spanish()))
+        assert NAME in pdf_text(lease.render(spanish()).data)
 
 
 def test_a_worker_that_died_while_idle_is_replaced_without_an_error(pool):
@@ -122,7 +130,7 @@ def test_a_worker_that_died_while_idle_is_replaced_without_an_error(pool):
         victim = lease.pid
         os.kill(victim, signal.SIGKILL)
         _wait_dead(victim)
-        assert NAME in pdf_text(lease.render(spanish()))
+        assert NAME in pdf_text(lease.render(spanish()).data)
         assert lease.pid != victim
 
 
@@ -133,7 +141,7 @@ def test_a_full_pool_says_busy_after_the_wait(pool):
             pool.render(spanish(), wait=0.2)
         assert time.perf_counter() - started >= 0.2
     assert messages(exc.value) == ["all 2 render worker(s) are busy; try again in a few seconds"]
-    assert NAME in pdf_text(pool.render(spanish(), wait=0))  # free again
+    assert NAME in pdf_text(pool.render(spanish(), wait=0).data)  # free again
 
 
 FORKED = """
@@ -151,7 +159,7 @@ if __name__ == "__main__":
     h = Handout("aftercare", "iv", language("es"))
     html = compose(inputs, h).html
     with RenderPool(sys.argv[2], workers=1, warm=False, inputs=inputs) as pool:
-        pdf = pool.render(h, html=html.replace("<h1", "<h1>MARCA-DE-PRUEBA</h1><h1", 1))
+        pdf = pool.render(h, html=html.replace("<h1", "<h1>MARCA-DE-PRUEBA</h1><h1", 1)).data
         (pid,) = pool.pids
         with open(f"/proc/{pid}/stat") as f:
             parent = int(f.read().rsplit(") ", 1)[1].split()[1])

@@ -19,8 +19,16 @@ from ..files import atomic_write
 from ..inputs.languages import language, parse_language
 from ..inputs.patient import Patient
 from ..pipeline.cache import PdfCache, cache_key
-from ..pipeline.handout import Handout, handout_id
-from ..pipeline.make import Composed, Inputs, compose, load_inputs, render
+from ..pipeline.handout import Handout
+from ..pipeline.make import (
+    Composed,
+    Inputs,
+    Rendered,
+    compose,
+    fail_on_warnings,
+    load_inputs,
+    render,
+)
 from ..project import PROJECT, Project
 
 
@@ -43,7 +51,7 @@ class Options:
 @dataclass
 class Result:
     written: list[Path]
-    warnings: list[str]
+    warnings: list[str]   # `en/aftercare.pdf: message`, from composing, rendering or the cache
     seconds: float
 
 
@@ -97,18 +105,17 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     """Build the handouts `opts` asks for; return what was written.
 
     Every handout is composed (and so checked) before anything is written. PDFs
-    whose inputs are unchanged come from the cache; the rest are rendered, in
-    `opts.jobs` worker processes (0: in this process). A render that fails is
-    reported by name at the end; the others are still written.
+    whose inputs are unchanged come from the cache, with the warnings their render
+    gave; the rest are rendered, in `opts.jobs` worker processes (0: in this
+    process). A render that fails is reported by name at the end; the others are
+    still written.
     """
     started = time.perf_counter()
     inputs = load_inputs(opts.clinic_dir, project)
     handouts = plan(inputs, opts)
     say = progress or (lambda message: None)
     cache = None if opts.patient or opts.fmt != "pdf" else PdfCache(opts.out / ".cache")
-    warnings: list[str] = []
-    jobs: list[_Job] = []
-    written: list[Path] = []
+    run = _Run(inputs, opts, handouts, cache, say)
     pool = None  # the render workers, started at the first cache miss
     try:
         for h in handouts:
@@ -116,31 +123,103 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
                 composed = compose(inputs, h, opts.strict)
             except UserError as exc:
                 raise UserError(_named(inputs, h, exc)) from None
-            warnings += [f"{handout_id(h)}: {w}" for w in composed.warnings]
-            path = target(inputs, opts, h)
-            if opts.fmt == "html":
-                atomic_write(path, composed.html.encode("utf-8"))
-                written.append(path)
-                continue
-            key = cache_key(composed.html, (inputs.clinic.logo,)) if cache else None
-            data = cache.get(key) if cache else None
-            if data is not None:
-                _write_if_changed(path, data)
-                written.append(path)
-                continue
-            jobs.append(_Job(composed, path, key))
-            if opts.jobs > 0 and pool is None:
+            run.warn(h, composed.warnings)
+            job = _Job(composed, target(inputs, opts, h),
+                       cache_key(composed.html) if cache else None)
+            if not run.finish_without_render(job) and opts.jobs > 0 and pool is None:
                 pool = _start_pool(inputs, opts.clinic_dir, min(opts.jobs, len(handouts)))
     except BaseException:
         if pool is not None:
             pool.close()
         raise
-    if len(written) and cache:
-        say(f"{len(written)} handout(s) unchanged (from the cache)")
-    failures = _render_all(inputs, opts, jobs, cache, say, written, warnings, pool)
-    if failures:
-        raise UserError(failures)
-    return Result(written, warnings, time.perf_counter() - started)
+    if run.written and cache:
+        say(f"{len(run.written)} handout(s) unchanged (from the cache)")
+    run.render_all(pool)
+    if run.failures:
+        raise UserError(run.failures)
+    return Result(run.written, run.warnings, time.perf_counter() - started)
+
+
+class _Run:
+    """One build's progress: what is written, what to render, what warned and what failed."""
+
+    def __init__(self, inputs: Inputs, opts: Options, handouts: list[Handout],
+                 cache: PdfCache | None, say):
+        self.inputs, self.opts, self.cache, self.say = inputs, opts, cache, say
+        self.handouts = handouts
+        self.jobs: list[_Job] = []
+        self.written: list[Path] = []
+        self._warned: list[tuple[Handout, str]] = []
+        self._failed: list[tuple[Handout, Problem]] = []
+
+    def warn(self, h: Handout, warnings) -> None:
+        self._warned += [(h, f"{_name(self.inputs, h)}: {w}") for w in warnings]
+
+    def fail(self, h: Handout, exc: UserError) -> None:
+        self._failed.append((h, _named(self.inputs, h, exc)))
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._in_plan_order(self._warned)
+
+    @property
+    def failures(self) -> list[Problem]:
+        return self._in_plan_order(self._failed)
+
+    def _in_plan_order(self, pairs):
+        """Handout by handout in the plan's order, whatever order the workers finished in."""
+        order = {h: i for i, h in enumerate(self.handouts)}
+        return [item for _, item in sorted(pairs, key=lambda pair: order[pair[0]])]
+
+    def finish_without_render(self, job: _Job) -> bool:
+        """Write an HTML handout, or a PDF from the cache; else queue it and return False."""
+        if self.opts.fmt == "html":
+            atomic_write(job.path, job.composed.html.encode("utf-8"))
+            self.written.append(job.path)
+            return True
+        hit = self.cache.get(job.key) if self.cache else None
+        if hit is None:
+            self.jobs.append(job)
+            return False
+        if self._accept(job.handout, hit):
+            _write_if_changed(job.path, hit.data)
+            self.written.append(job.path)
+        return True
+
+    def _accept(self, h: Handout, rendered: Rendered) -> bool:
+        """Note a render's warnings; with --strict they fail the handout, as a render would."""
+        if self.opts.strict:
+            try:
+                fail_on_warnings(rendered.warnings)
+            except UserError as exc:
+                self.fail(h, exc)
+                return False
+        self.warn(h, rendered.warnings)
+        return True
+
+    def done(self, i: int, job: _Job, rendered: Rendered) -> None:
+        h = job.handout
+        self.say(f"[{i}/{len(self.jobs)}] {h.language.tag} {h.stage} ({h.route})")
+        if not self._accept(h, rendered):
+            return
+        atomic_write(job.path, rendered.data)
+        if self.cache is not None and job.key:
+            self.cache.put(job.key, rendered)
+        self.written.append(job.path)
+
+    def render_all(self, pool) -> None:
+        """Render what the cache did not have, here (no pool) or in the workers."""
+        if pool is None:
+            for i, job in enumerate(self.jobs, 1):
+                try:
+                    self.done(i, job, render(self.inputs, job.composed, self.opts.strict))
+                except UserError as exc:
+                    self.fail(job.handout, exc)
+            return
+        try:
+            _render_in(pool, self)
+        finally:
+            pool.close()
 
 
 def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
@@ -158,55 +237,35 @@ def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
                       inputs=inputs)
 
 
-def _render_all(inputs: Inputs, opts: Options, jobs: list[_Job], cache, say, written,
-                warnings, pool) -> list[Problem]:
-    """Render what the cache did not have; return one message per failed handout."""
-    failures: list[Problem] = []
-
-    def done(i: int, job: _Job, data: bytes) -> None:
-        h = job.handout
-        say(f"[{i}/{len(jobs)}] {h.language.tag} {h.stage} ({h.route})")
-        atomic_write(job.path, data)
-        if cache is not None and job.key:
-            cache.put(job.key, data)
-        written.append(job.path)
-
-    if pool is None:
-        for i, job in enumerate(jobs, 1):
-            try:
-                rendered = render(inputs, job.composed, opts.strict)
-            except UserError as exc:
-                failures.append(_named(inputs, job.handout, exc))
-                continue
-            warnings += [f"{handout_id(job.handout)}: {w}" for w in rendered.warnings]
-            done(i, job, rendered.data)
-        return failures
-
+def _render_in(pool, run: _Run) -> None:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     # Longest first, so no worker is left with a long render after the others are done:
     # the length of the HTML in bytes tracks the render time (CJK text, Korean word spans).
-    jobs = sorted(jobs, key=lambda job: len(job.composed.html.encode("utf-8")), reverse=True)
-    try:
-        with ThreadPoolExecutor(max_workers=pool.size) as threads:
-            futures = {threads.submit(pool.render, job.handout, opts.fmt, opts.strict,
-                                      html=job.composed.html): job for job in jobs}
-            for i, future in enumerate(as_completed(futures), 1):
-                job = futures[future]
-                try:
-                    data = future.result()
-                except UserError as exc:
-                    failures.append(_named(inputs, job.handout, exc))
-                    continue
-                done(i, job, data)
-    finally:
-        pool.close()
-    return failures
+    jobs = sorted(run.jobs, key=lambda job: len(job.composed.html.encode("utf-8")),
+                  reverse=True)
+    opts = run.opts
+    with ThreadPoolExecutor(max_workers=pool.size) as threads:
+        futures = {threads.submit(pool.render, job.handout, opts.fmt, opts.strict,
+                                  html=job.composed.html): job for job in jobs}
+        for i, future in enumerate(as_completed(futures), 1):
+            job = futures[future]
+            try:
+                rendered = future.result()
+            except UserError as exc:
+                run.fail(job.handout, exc)
+                continue
+            run.done(i, job, rendered)
+
+
+def _name(inputs: Inputs, h: Handout) -> str:
+    """How a handout is named in messages: its output file, `en/aftercare.pdf`."""
+    return f"{h.language.tag}/{h.filename(inputs.clinic)}"
 
 
 def _named(inputs: Inputs, h: Handout, exc: UserError) -> Problem:
     """A handout's problem, named as its output file: `en/aftercare.pdf: ...`."""
-    return Problem(f"{h.language.tag}/{h.filename(inputs.clinic)}", None,
+    return Problem(_name(inputs, h), None,
                    "; ".join(str(p) if p.path != "handouts" else p.message
                              for p in exc.problems))
 

@@ -64,13 +64,27 @@ def _same_but_dates(a: bytes, b: bytes) -> bool:
     return _DATE_LINE.sub(b"", a) == _DATE_LINE.sub(b"", b)
 
 
+def _messages(catalog: Catalog) -> dict:
+    """What a catalog asks translators, header left out: its messages, where each comes
+    from and what it tells them. The header changes with every Babel release
+    (`Generated-By`) and every run (`POT-Creation-Date`); the messages do not."""
+    return {(m.id, m.context): (m.string or "", sorted(m.locations), list(m.auto_comments),
+                                list(m.user_comments), sorted(m.flags))
+            for m in catalog if m.id}
+
+
+def pot_is_current(path: Path, template: Catalog) -> bool:
+    """Whether the .pot at `path` holds exactly the messages of `template` (its header aside)."""
+    return path.exists() and _messages(_read(path)) == _messages(template)
+
+
 def extract(project: Project) -> bool:
-    """Write the .pot; return False when it was already current (only the date differed)."""
-    data = _po_bytes(template_catalog(project))
+    """Write the .pot; return False when it was already current (only its header differed)."""
+    template = template_catalog(project)
     path = pot_path(project)
-    if path.exists() and _same_but_dates(path.read_bytes(), data):
+    if pot_is_current(path, template):
         return False
-    atomic_write(path, data)
+    atomic_write(path, _po_bytes(template))
     return True
 
 
@@ -150,7 +164,7 @@ def status(project: Project) -> tuple[list[Status], list[Problem]]:
     pot = _require_pot(project)
     problems: list[Problem] = []
     template = _read(pot)
-    if not _same_but_dates(pot.read_bytes(), _po_bytes(template_catalog(project))):
+    if not pot_is_current(pot, template_catalog(project)):
         problems.append(Problem(display_path(pot), None, "out of date with content and "
                                 "templates; run 'handouts i18n extract' then 'update'"))
     ids = {(m.id, m.context) for m in template if m.id}

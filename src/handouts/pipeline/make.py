@@ -44,6 +44,7 @@ class Composed:
 class Rendered:
     data: bytes                 # PDF (or HTML) bytes
     warnings: tuple[str, ...]   # WeasyPrint's (missing glyphs, refused files) and ours
+    reads: tuple[tuple[str, str], ...] = ()  # (path, sha256) of the files the render read
 
 
 def load_inputs(clinic_dir: Path, project: Project = PROJECT) -> Inputs:
@@ -91,16 +92,39 @@ def compose(inputs: Inputs, h: Handout, strict: bool = False) -> Composed:
 
 
 def render(inputs: Inputs, composed: Composed, strict: bool = False) -> Rendered:
-    """The PDF of a composed handout, with WeasyPrint's warnings (not the composer's)."""
+    """The PDF of a composed handout, with WeasyPrint's warnings (not the composer's).
+
+    `strict`: any warning is an error (see `fail_on_warnings`)."""
     from .render import render_pdf
 
     h = composed.handout
     roots = (inputs.project.templates_dir, inputs.clinic.folder)
-    pdf, log = render_pdf(composed.html, inputs.project.templates_dir, roots, strict=strict)
-    if strict and log.warnings:
-        raise UserError(f"{h.stage} ({h.language.tag}): " + "; ".join(log.warnings[:3]))
-    refused = [f"refused resource {url}" for url in log.refused]
-    return Rendered(pdf, tuple(log.warnings + refused))
+    pdf, log = render_pdf(composed.html, inputs.project.templates_dir, roots)
+    warnings = tuple(log.warnings) + tuple(f"refused resource {url}" for url in log.refused) \
+        + _glyph_warnings(log.missing_glyphs, personal=bool(h.patient))
+    if strict:
+        fail_on_warnings(warnings)
+    return Rendered(pdf, warnings, tuple(sorted(log.reads.items())))
+
+
+def _glyph_warnings(code_points: set[int], personal: bool) -> tuple[str, ...]:
+    """One warning per character no font has; for a personalised handout without the
+    character, which may come from the patient's name."""
+    if not code_points:
+        return ()
+    if personal:
+        return (f"{len(code_points)} character(s) have no glyph in any installed font "
+                "and print as empty boxes",)
+    return tuple(f"no installed font has U+{c:04X} {chr(c)!r}; it prints as an empty box"
+                 for c in sorted(code_points))
+
+
+def fail_on_warnings(warnings: tuple[str, ...]) -> None:
+    """With --strict a render's warning is an error: the same answer from a render, from a
+    worker and from the cache, which replays the warnings of the render it keeps."""
+    if warnings:
+        more = f" (and {len(warnings) - 3} more)" if len(warnings) > 3 else ""
+        raise UserError("; ".join(warnings[:3]) + more + " (an error with --strict)")
 
 
 def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> Rendered:
@@ -109,4 +133,4 @@ def make(inputs: Inputs, h: Handout, fmt: str = "pdf", strict: bool = False) -> 
     if fmt == "html":
         return Rendered(composed.html.encode("utf-8"), composed.warnings)
     rendered = render(inputs, composed, strict)
-    return Rendered(rendered.data, composed.warnings + rendered.warnings)
+    return Rendered(rendered.data, composed.warnings + rendered.warnings, rendered.reads)

@@ -40,7 +40,7 @@ from ..errors import UserError
 from ..inputs.languages import language
 from ..project import PROJECT, Project
 from .handout import Handout, handout_id
-from .make import Composed, Inputs, load_inputs, make, render
+from .make import Composed, Inputs, Rendered, load_inputs, make, render
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +136,11 @@ def _serve(conn, inputs: Inputs) -> None:
 
 
 def _answer(inputs: Inputs, handout: Handout, fmt: str, strict: bool,
-            html: str | None) -> bytes:
+            html: str | None) -> Rendered:
+    """The bytes with their warnings: a warning is part of the answer, wherever it rendered."""
     if html is not None and fmt == "pdf":  # composed by the caller already
-        return render(inputs, Composed(handout, html), strict).data
-    return make(inputs, handout, fmt, strict).data
+        return render(inputs, Composed(handout, html), strict)
+    return make(inputs, handout, fmt, strict)
 
 
 def _warm(inputs: Inputs) -> None:
@@ -292,7 +293,7 @@ class Lease:
         return self._worker.process.pid
 
     def render(self, handout: Handout, fmt: str = "pdf", strict: bool = False,
-               timeout: float | None = None, html: str | None = None) -> bytes:
+               timeout: float | None = None, html: str | None = None) -> Rendered:
         """Render one handout on this worker; see RenderPool.render."""
         pool = self._pool
         timeout = pool.timeout if timeout is None else timeout
@@ -398,11 +399,12 @@ class RenderPool:
 
     def render(self, handout: Handout, fmt: str = "pdf", strict: bool = False,
                wait: float | None = None, timeout: float | None = None,
-               html: str | None = None) -> bytes:
-        """One handout as PDF (or HTML) bytes, from the first worker that is free.
+               html: str | None = None) -> Rendered:
+        """One handout as PDF (or HTML) bytes with its warnings, from the first free worker.
 
         `html`, if given, is the handout already composed (make.compose): the
-        worker renders it as it is instead of composing it again.
+        worker renders it as it is instead of composing it again, and the warnings
+        are the render's only (the caller has the composer's).
 
         Waits up to `wait` seconds for a free worker (None: as long as it takes),
         then raises PoolBusy. Raises UserError for a problem in the inputs,

@@ -8,6 +8,7 @@ bytes (dates come from SOURCE_DATE_EPOCH, or are left out).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import os
@@ -26,10 +27,18 @@ PDF_VARIANT = "pdf/ua-1"
 
 @dataclass
 class RenderLog:
-    """What WeasyPrint complained about during one render."""
+    """What one render read and what WeasyPrint complained about."""
 
     warnings: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    missing_glyphs: set[int] = field(default_factory=set)   # code points no font has
+    reads: dict[str, str] = field(default_factory=dict)     # file path -> sha256 of its bytes
+
+
+# Files are read once per process for some resources (WeasyPrint fetches an @font-face
+# source once per FontConfiguration), so a render's reads are every file this process
+# has served; a cache entry then depends on a few files too many, never too few.
+_READS: dict[str, str] = {}
 
 
 class _Capture(logging.Handler):
@@ -38,7 +47,16 @@ class _Capture(logging.Handler):
         self.log = log
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.log.warnings.append(record.getMessage())
+        if record.msg.startswith(".notdef glyph") and len(record.args or ()) == 2:
+            self.log.missing_glyphs.add(record.args[1])  # (character, code point)
+            return
+        message = record.getMessage()
+        if REFUSED in message:
+            return  # said once, by the fetcher's own entry in `refused`
+        self.log.warnings.append(message)
+
+
+REFUSED = "refused resource outside the clinic and project"
 
 
 @cache
@@ -62,8 +80,9 @@ def _weasy():
             path = self._allowed_path(url)
             if path is None:
                 self.log.refused.append(url[:200])
-                raise ValueError(f"refused resource outside the clinic and project: {url[:200]}")
+                raise ValueError(f"{REFUSED}: {url[:200]}")
             data = path.read_bytes()
+            _READS[str(path)] = hashlib.sha256(data).hexdigest()
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, data, {"Content-Type": mime})
 
@@ -85,9 +104,9 @@ def _weasy():
     return weasyprint, FontConfiguration(), AssetFetcher
 
 
-def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
-               strict: bool = False) -> tuple[bytes, RenderLog]:
-    """Render one handout's HTML to PDF bytes."""
+def render_pdf(html: str, base_dir: Path,
+               asset_roots: tuple[Path, ...]) -> tuple[bytes, RenderLog]:
+    """Render one handout's HTML to PDF bytes, with what it read and the warnings it gave."""
     weasyprint, font_config, fetcher_class = _weasy()
     log = RenderLog()
     handler = _Capture(log)
@@ -110,8 +129,7 @@ def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
         pdf = document.write_pdf(**options)
     finally:
         logger.removeHandler(handler)
-    if strict and log.refused:
-        raise UserError("refused resource(s): " + ", ".join(log.refused))
+    log.reads = dict(_READS)
     return pdf, log
 
 
