@@ -15,6 +15,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 
 from ..domain import did_you_mean, invalid, quote
+from .cldr import supplemented
 
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
 
@@ -41,7 +42,7 @@ class Language:
 
 @cache
 def _locale(folder: str) -> Locale:
-    return Locale.parse(folder)
+    return supplemented(folder)  # Babel's, plus month and day names CLDR lacks
 
 
 def to_tag(text: str) -> str:

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from ..domain import SOURCE_LANGUAGE
 from ..errors import Problem
 from ..i18n.catalogs import Catalog
+from ..inputs.cldr import TIME_WORDING, TimeWording
 from ..inputs.languages import text_direction
 
 MAX_TEMPLATE_STRING = 100_000  # longest string or list a template may build
@@ -113,11 +114,25 @@ def _number(ctx, value: float) -> str:
 
 @pass_context
 def _clock(ctx, value: dt.datetime, reference: dt.datetime) -> str:
-    """A time of day; with the weekday and date when it falls on another day than `reference`."""
-    time = format_time(value, "short", locale=ctx["locale"])
+    """A time of day as the language says it; with the weekday and date when it falls on
+    another day than `reference` (fasting starts the evening before an early visit)."""
+    locale = ctx["locale"]
+    wording = TIME_WORDING.get(str(locale), TimeWording())
+    time = format_time(value, "short", locale=locale)
     if value.date() == reference.date():
-        return time
-    return f"{format_skeleton('MMMEd', value, locale=ctx['locale'])}, {time}"
+        return wording.time.format(time=time)
+    day = format_skeleton(wording.day, value, locale=locale) if wording.skeleton \
+        else format_date(value, wording.day, locale=locale)
+    if wording.day_time is None:
+        return _join(locale, day, time)
+    return wording.day_time.format(day=day, time=time)
+
+
+def _join(locale, date: str, time: str) -> str:
+    """A date and a time joined the locale's way ("{1}, {0}", "{1}، {0}", "{0} {1}")."""
+    pattern = locale.datetime_formats.get("full", "{1} {0}")
+    pattern = getattr(pattern, "pattern", pattern)
+    return pattern.replace("{1}", date).replace("{0}", time)
 
 
 def check_templates(folder: Path) -> list[Problem]:
@@ -159,9 +174,7 @@ def _forbidden(node) -> str | None:
 
 @pass_context
 def _appointment(ctx, value: dt.datetime) -> str:
-    """Full date and short time, joined the locale's way ("{1}, {0}", "{1}، {0}", "{1} {0}")."""
+    """Full date and short time, joined the locale's way."""
     locale = ctx["locale"]
-    pattern = locale.datetime_formats.get("full", "{1} {0}")
-    pattern = getattr(pattern, "pattern", pattern)
-    return pattern.replace("{1}", format_date(value, "full", locale=locale)) \
-        .replace("{0}", format_time(value, "short", locale=locale))
+    return _join(locale, format_date(value, "full", locale=locale),
+                 format_time(value, "short", locale=locale))
