@@ -100,7 +100,8 @@ def load_catalog(locales: Path, lang: Language) -> Catalog:
         return Catalog(lang, Review("source text", "-"), gettext.NullTranslations())
     po = po_path(locales, lang)
     if not po.is_file():
-        raise UserError(f"{display_path(po)}: no catalog for {lang.tag!r}")
+        raise UserError(f"{display_path(po)}: no catalog for {lang.tag!r}; start one with "
+                        f"'handouts i18n init {lang.tag}'")
     mo = compile_catalog(po)
     with mo.open("rb") as f:
         translations = gettext.GNUTranslations(f)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain import ESKETAMINE_MIN_OBSERVATION_MINUTES, PAPERS, ROUTES
+from ..domain import ESKETAMINE_MIN_OBSERVATION_MINUTES, PAPERS, ROUTES, did_you_mean, quote
 from ..errors import Problems, UserError
 from . import contrast
 from .assets import css_problem, logo_problem
@@ -114,8 +114,7 @@ def load_clinic(folder: Path, known_languages: list[str] | None = None) -> Clini
     contact = _contact(r)
     protocol = _protocol(r)
     r.finish()
-    if len(colors) == 3 and not problems:
-        _check_contrast(colors, r)
+    _check_contrast(colors, r)  # on each colour that parsed, beside every other mistake
     style = _style(folder, problems)
     problems.check()
     templates_dir = folder / "templates"
@@ -133,8 +132,9 @@ def _colors(r: Reader) -> dict[str, str]:
     values: dict[str, str] = {}
     if colors:
         for key in ("primary", "accent", "text"):
-            values[key] = colors.text(key, pattern=HEX_COLOR, expected="a colour as #rrggbb",
-                                      default="#000000")
+            value = colors.text(key, pattern=HEX_COLOR, expected="a colour as #rrggbb")
+            if value is not None:
+                values[key] = value
         colors.finish()
     return values
 
@@ -148,7 +148,8 @@ def _languages(r: Reader, known: list[str] | None) -> list[str]:
                                          "such as 'es' or 'zh-Hans'")
         elif known is not None and to_tag(tag) not in known:
             r.problems.add(r.path, line, f"languages[{i}]: {tag!r} has no translation; "
-                                         f"available: {', '.join(map(repr, known))}")
+                                         f"available: {', '.join(map(repr, known))}; "
+                                         f"to start one: handouts i18n init {to_tag(tag)}")
     return languages
 
 
@@ -218,8 +219,12 @@ _CONTRAST_PAIRS = (
 
 
 def _check_contrast(colors: dict[str, str], r: Reader) -> None:
+    if not colors:
+        return
     section = Reader(r.data["colors"], r.path, r.problems, "colors", r.line("colors"))
     for key, background, needed, where in _CONTRAST_PAIRS:
+        if key not in colors:
+            continue  # not a colour: reported already
         got = contrast.ratio(colors[key], background)
         if got < needed:
             section.error(key, f"{colors[key]} on {background} has contrast {got:.2f}:1, "
@@ -243,6 +248,17 @@ def _style(folder: Path, problems: Problems) -> str:
     return text
 
 
+def _nearest_image(root: Path, name: str) -> str:
+    """`; did you mean 'logo.svg'?`, or the images that are there, or nothing."""
+    images = sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                    if p.suffix.lower() in (".svg", ".png") and p.is_file()
+                    and "templates" not in p.relative_to(root).parts[:1])[:50]
+    hint = did_you_mean(name, images)
+    if hint or not images:
+        return hint
+    return f"; the images there: {quote(images[:10])}"
+
+
 def _logo_path(folder: Path, name: str, r: Reader) -> Path:
     """The logo must be an SVG or PNG file inside the clinic folder (no `..`, no symlink out)."""
     root = folder.resolve()
@@ -252,7 +268,7 @@ def _logo_path(folder: Path, name: str, r: Reader) -> Path:
     elif candidate.suffix.lower() not in (".svg", ".png"):
         r.error("logo", f"{name!r} is not an .svg or .png file")
     elif not candidate.is_file():
-        r.error("logo", f"{name!r} does not exist in {folder}")
+        r.error("logo", f"{name!r} does not exist in {folder}{_nearest_image(root, name)}")
     else:
         why = logo_problem(candidate)
         if why:

@@ -69,14 +69,32 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        message = exc.problem or str(exc)
-        if exc.context:
-            message = f"{exc.context}, {message}"
-        raise UserError(Problem(shown, line, f"YAML syntax error: {message}")) from None
+        raise UserError(Problem(shown, line, f"YAML syntax error: {_explain(exc, text)}")) \
+            from None
     except yaml.YAMLError as exc:
         raise UserError(Problem(shown, None, f"YAML error: {exc}")) from None
     finally:
         loader.dispose()
+
+
+def _explain(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's message, with the character it stopped at named the way a user knows it."""
+    message = exc.problem or str(exc)
+    if exc.context:
+        message = f"{exc.context}, {message}"
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines):
+        return message
+    row = lines[mark.line]
+    char = row[mark.column] if mark.column < len(row) else ""
+    if char == "\t" or "tab" in message or "\t" in row[:len(row) - len(row.lstrip())]:
+        return (f"a tab at column {mark.column + 1}; indent with spaces (YAML does not "
+                "allow tabs) [" + message + "]")
+    if "cannot start any token" in message and char:
+        return (f"{char!r} at column {mark.column + 1} cannot start a value; put the value "
+                f"in quotes, e.g. \"{row[mark.column:].strip()}\" [{message}]")
+    return message
 
 
 class _Builder:
