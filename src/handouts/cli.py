@@ -17,6 +17,7 @@ from .errors import UserError
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="handouts", description="Branded, multilingual "
                                 "patient handouts for ketamine-therapy clinics.")
+    p.add_argument("--version", action="version", version=f"handouts {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _build_parser(sub.add_parser("build", help="build handouts as PDF (or HTML)"))
     c = sub.add_parser("check", help="check content, clinic and catalogs; render nothing")
@@ -33,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
                     help="address to listen on (default: 127.0.0.1, this computer only)")
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
     return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("handouts")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _clinic_option(p: argparse.ArgumentParser) -> None:
@@ -69,7 +79,7 @@ def _build_parser(b: argparse.ArgumentParser) -> None:
 def _i18n_parser(i: argparse.ArgumentParser) -> None:
     i.add_argument("--project", type=Path, metavar="DIR",
                    help="the project folder with content/, locales/ and templates/ "
-                        "(default: this checkout)")
+                        "(default: the checkout around the current folder)")
     isub = i.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
     isub.add_parser("extract", help="write locales/handouts.pot from content and templates")
     init = isub.add_parser("init", help="start a catalog for a new language")
@@ -147,10 +157,10 @@ def _check(args) -> int:
 def _i18n(args) -> int:
     from .errors import display_path
     from .i18n import workflow as i18n
-    from .project import PROJECT, Project
+    from .project import authoring_project
 
-    project = Project(args.project) if args.project else PROJECT
     action = args.i18n_command
+    project = authoring_project(args.project, read_only=action == "status")
     if action == "extract":
         changed = i18n.extract(project)
         pot = display_path(i18n.pot_path(project))

@@ -75,3 +75,24 @@ def test_missing_faces_are_made_again_when_the_version_changes(tmp_path):
     assert fonts.missing(tmp_path) == list(fonts.FACES)  # made by an older version
     (tmp_path / "VERSION").write_text(fonts.VERSION + "\n")
     assert fonts.missing(tmp_path) == []
+
+
+def test_an_installed_package_makes_the_faces_on_first_use(tmp_path, monkeypatch, capsys):
+    """No faces in the package: the first render makes them into the user's cache folder and
+    says so; later ones find them there. (A few characters only, to take seconds, not minutes.)"""
+    from handouts.project import Project
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fonts, "characters", lambda region: set(range(0x20, 0x7F)))
+    (tmp_path / "data" / "templates").mkdir(parents=True)
+    project = Project(tmp_path / "data", packaged=True)
+    dest = tmp_path / "cache" / "handouts" / f"fonts-{fonts.VERSION}"
+    assert fonts.fonts_dir(project) == dest and fonts.missing(dest) == list(fonts.FACES)
+    assert fonts.ensure(project) == dest
+    err = capsys.readouterr().err
+    assert err.startswith(f"handouts: making the Chinese and Korean fonts (subsets of Noto "
+                          f"Sans CJK) in {dest}; this happens once")
+    assert fonts.missing(dest) == []
+    assert fonts.ensure(project) == dest and capsys.readouterr().err == ""  # once only
+    # A checkout never uses the cache: `make setup` makes them in templates/fonts/.
+    assert fonts.fonts_dir(Project(tmp_path / "data")) == tmp_path / "data/templates/fonts"

@@ -228,9 +228,11 @@ def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
     WeasyPrint is imported here first, once, so the workers inherit it ready to render
     while this process composes the remaining handouts.
     """
+    from ..pipeline.fonts import ensure
     from ..pipeline.pool import RenderPool
     from ..pipeline.render import _weasy
 
+    ensure(inputs.project)  # here, once, not in every worker at the same time
     _weasy()
     # No warm-up: in a batch, the first renders load the fonts they need anyway.
     return RenderPool(clinic_dir, workers=size, warm=False, project=inputs.project,

@@ -28,7 +28,7 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
     problems.check()
     if strict:
         problems.items.extend(_incomplete(project, clinic.languages))
-    grade = grades(content, project.root / ".cache" / "readability.json")
+    grade = grades(content, project.cache_dir / "readability.json")
     for tid, g in grade.items():
         if g > MAX_GRADE:
             problems.add(content.topics[tid].path, None, f"reading grade {g:.1f} is above "

@@ -66,13 +66,18 @@ def compile_catalog(po: Path, force: bool = False) -> Path:
     mo = po.with_suffix(".mo")
     if not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         return mo
+    atomic_write(mo, mo_bytes(po))
+    return mo
+
+
+def mo_bytes(po: Path) -> bytes:
+    """The compiled catalog of a `.po` that passes the checks (UserError otherwise)."""
     catalog, problems = check_po(po)
     if problems:
         raise UserError(problems)
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
-    atomic_write(mo, buf.getvalue())
-    return mo
+    return buf.getvalue()
 
 
 @dataclass(frozen=True)
@@ -95,17 +100,24 @@ class Catalog:
         return self._translations._catalog.get(key)  # type: ignore[attr-defined]
 
 
-def load_catalog(locales: Path, lang: Language) -> Catalog:
+def load_catalog(locales: Path, lang: Language, prebuilt: bool = False) -> Catalog:
+    """One language's catalog. `prebuilt`: the `.mo` files were compiled with the package
+    (its files are read-only, and their times say nothing), so they are used as they are."""
     if lang.tag == SOURCE_LANGUAGE:
         return Catalog(lang, Review("source text", "-"), gettext.NullTranslations())
     po = po_path(locales, lang)
     if not po.is_file():
         raise UserError(f"{display_path(po)}: no catalog for {lang.tag!r}; start one with "
                         f"'handouts i18n init {lang.tag}'")
-    mo = compile_catalog(po)
-    with mo.open("rb") as f:
-        translations = gettext.GNUTranslations(f)
-    return Catalog(lang, read_review(po), translations)
+    mo = po.with_suffix(".mo")
+    if prebuilt and mo.is_file():
+        data = mo.read_bytes()
+    else:
+        try:
+            data = compile_catalog(po).read_bytes()
+        except OSError:  # a read-only project (permissions, read-only disk): in memory
+            data = mo_bytes(po)
+    return Catalog(lang, read_review(po), gettext.GNUTranslations(io.BytesIO(data)))
 
 
 def check_all(locales: Path, problems: Problems) -> None:

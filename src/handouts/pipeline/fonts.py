@@ -20,7 +20,11 @@ the SIL Open Font License asks of modified fonts, and keep Noto's copyright and
 licence records.
 
 `python -m handouts.pipeline.fonts [DIR]` (run by `make setup`) writes them to
-templates/fonts/ (not in git), where handout.css finds them with @font-face.
+templates/fonts/ (not in git), where handout.css finds them with @font-face. An
+installed package carries none (they are made from the system's Noto Sans CJK, and a
+wheel should not depend on what the build machine had): its first render makes them
+into the user's cache folder, once, and says so (`ensure`); the render's URL fetcher
+serves `templates/fonts/...` from there.
 """
 
 from __future__ import annotations
@@ -30,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import atomic_write
-from ..project import PROJECT
+from ..project import PROJECT, Project
 
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto")
-FONTS_DIR = PROJECT.templates_dir / "fonts"
+FONTS_DIR = PROJECT.templates_dir / "fonts"  # a checkout's; see fonts_dir()
 VERSION = "1"  # bump when the character sets change, so set-up makes the files again
 
 
@@ -136,6 +140,32 @@ def make_all(dest: Path = FONTS_DIR, jobs: int = 2) -> list[Path]:
         made = [make_face(f, dest) for f in todo]
     atomic_write(dest / "VERSION", (VERSION + "\n").encode())
     return made
+
+
+def fonts_dir(project: Project) -> Path:
+    """Where `project`'s renders find the faces: its templates/fonts/ when the faces are
+    there (a checkout after `make setup`), else, for an installed package, the user's
+    cache folder."""
+    own = project.templates_dir / "fonts"
+    if not project.packaged or not missing(own):
+        return own
+    return project.cache_dir / f"fonts-{VERSION}"
+
+
+def ensure(project: Project) -> Path:
+    """The fonts folder of `project`, with the faces made there first if an installed
+    package has none yet (about 20 s, once per user); says so on stderr."""
+    dest = fonts_dir(project)
+    if project.packaged and missing(dest):
+        if not NOTO_CJK.joinpath(FACES[0].collection).is_file():
+            from ..errors import UserError
+
+            raise UserError(f"{NOTO_CJK / FACES[0].collection} not found: install the Debian "
+                            "package fonts-noto-cjk (apt-get install fonts-noto-cjk)")
+        print(f"handouts: making the Chinese and Korean fonts (subsets of Noto Sans CJK) in "
+              f"{dest}; this happens once and takes a minute or so", file=sys.stderr, flush=True)
+        make_all(dest)
+    return dest
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ class Rendered:
 def load_inputs(clinic_dir: Path, project: Project = PROJECT) -> Inputs:
     """Load content, clinic (with its template overrides) and the clinic's catalogs."""
     content, clinic = load_sources(clinic_dir, project)
-    catalogs = {tag: load_catalog(project.locales_dir, language(tag))
+    catalogs = {tag: load_catalog(project.locales_dir, language(tag), prebuilt=project.packaged)
                 for tag in clinic.languages}
     return Inputs(project, content, clinic, catalogs)
 
@@ -95,11 +95,14 @@ def render(inputs: Inputs, composed: Composed, strict: bool = False) -> Rendered
     """The PDF of a composed handout, with WeasyPrint's warnings (not the composer's).
 
     `strict`: any warning is an error (see `fail_on_warnings`)."""
+    from .fonts import ensure
     from .render import render_pdf
 
     h = composed.handout
-    roots = (inputs.project.templates_dir, inputs.clinic.folder)
-    pdf, log = render_pdf(composed.html, inputs.project.templates_dir, roots)
+    templates = inputs.project.templates_dir
+    fonts = ensure(inputs.project)  # an installed package makes them on first use
+    roots = (templates, inputs.clinic.folder, fonts)
+    pdf, log = render_pdf(composed.html, templates, roots, {templates / "fonts": fonts})
     warnings = tuple(log.warnings) + tuple(f"refused resource {url}" for url in log.refused) \
         + _glyph_warnings(log.missing_glyphs, personal=bool(h.patient))
     if strict:

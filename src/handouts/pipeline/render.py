@@ -68,10 +68,13 @@ def _weasy():
     class AssetFetcher(URLFetcher):
         """Serves regular files inside the allowed folders; refuses everything else."""
 
-        def __init__(self, roots: tuple[Path, ...], log: RenderLog):
+        def __init__(self, roots: tuple[Path, ...], log: RenderLog,
+                     aliases: dict[Path, Path] | None = None):
             super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
             self.roots = tuple(r.resolve() for r in roots)
             self.log = log
+            # A folder the HTML names, served from another (templates/fonts/ -> the cache).
+            self.aliases = {k.resolve(): v for k, v in (aliases or {}).items()}
 
         def fetch(self, url, headers=None):
             if url.startswith("data:") and len(url) <= MAX_DATA_URL:
@@ -90,8 +93,11 @@ def _weasy():
             parts = urlsplit(url)
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 return None
+            path = Path(unquote(parts.path))
+            if path.parent in self.aliases:
+                path = self.aliases[path.parent] / path.name
             try:
-                path = Path(unquote(parts.path)).resolve(strict=True)
+                path = path.resolve(strict=True)
             except (OSError, RuntimeError):
                 return None
             if not any(path == r or r in path.parents for r in self.roots):
@@ -104,16 +110,19 @@ def _weasy():
     return weasyprint, FontConfiguration(), AssetFetcher
 
 
-def render_pdf(html: str, base_dir: Path,
-               asset_roots: tuple[Path, ...]) -> tuple[bytes, RenderLog]:
-    """Render one handout's HTML to PDF bytes, with what it read and the warnings it gave."""
+def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
+               aliases: dict[Path, Path] | None = None) -> tuple[bytes, RenderLog]:
+    """Render one handout's HTML to PDF bytes, with what it read and the warnings it gave.
+
+    Only files inside `asset_roots` are served; `aliases` maps a folder the HTML refers
+    to onto the folder that holds its files."""
     weasyprint, font_config, fetcher_class = _weasy()
     log = RenderLog()
     handler = _Capture(log)
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fetcher = fetcher_class(asset_roots, log)
+        fetcher = fetcher_class(asset_roots, log, aliases)
         html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                                    url_fetcher=fetcher)
         options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}

@@ -35,6 +35,7 @@ from ...domain import DEFAULT_CLINIC, RENDER_TIMEOUT, STAGES
 from ...errors import UserError
 from ...inputs.languages import language
 from ...inputs.patient import MAX_FIELD
+from ...pipeline.fonts import ensure as ensure_fonts
 from ...pipeline.handout import Handout, handout_id
 from ...pipeline.make import Inputs, load_inputs
 from ...pipeline.pool import PoolBusy, RenderPool, RenderStopped, WorkerError
@@ -106,6 +107,7 @@ def create_app(clinic_dir: Path | str = DEFAULT_CLINIC,
     app.jinja_env.undefined = StrictUndefined
 
     inputs = load_inputs(app.config["CLINIC_DIR"])
+    ensure_fonts(inputs.project)  # before the workers start, not in each of them
     pool = app.config["RENDER_POOL"] or RenderPool(
         app.config["CLINIC_DIR"], app.config["WORKERS"], app.config["RENDER_TIMEOUT"])
     app.extensions["handouts"] = {
