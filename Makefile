@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+# pip as on any machine: --isolated leaves out the user's pip.conf and PIP_* variables
+# (local mirrors, find-links); the lock's hashes decide what is installed, wherever from.
+PIP    := $(BIN)/python -m pip --isolated --disable-pip-version-check
+# What uv locks: the package, its test extra and the dev group, for every platform.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --extra test --group dev --universal \
+	--python-version 3.11 --generate-hashes --custom-compile-command "make lock" -q -o $(LOCK)
 
-.PHONY: setup sysdeps demo test lint docs clean bench
+.PHONY: setup sysdeps demo test lint docs clean bench lock upgrade
 
 FONTS  := templates/fonts/VERSION
 
@@ -13,11 +20,24 @@ setup: sysdeps $(STAMP) $(FONTS)
 sysdeps:
 	@scripts/sysdeps.sh chromium
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (hashes checked, nothing resolved), then the checkout itself
+# (editable, built with the locked hatchling), then a check that nothing is missing.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP) install -q --require-hashes --no-deps -r $(LOCK)
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+	$(PIP) check
 	touch $(STAMP)
+
+# Lock again after a change to pyproject.toml's dependencies (keeps every pin it can).
+lock:
+	test -x $(BIN)/uv || $(MAKE) setup
+	$(UV_COMPILE)
+
+# The newest releases pyproject.toml's ranges allow, then the whole test suite on them.
+upgrade: setup
+	$(UV_COMPILE) --upgrade
+	$(MAKE) test
 
 # The Chinese and Korean faces: subsets of Noto Sans CJK (see src/handouts/pipeline/fonts.py).
 $(FONTS): $(STAMP) src/handouts/pipeline/fonts.py
