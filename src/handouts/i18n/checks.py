@@ -134,23 +134,33 @@ def _review_problems(folder: str, msgid: str, msgstr: str, terms: Terms) -> list
     return out
 
 
+def _said(why) -> str:
+    """pofilter's message; a check that fails without one gives its docstring instead."""
+    text = str(why).strip()
+    return "no translation yet" if text.startswith("Checks whether") else text
+
+
 def entry_problems(msg, folder: str, terms: Terms | None, nplurals: int) -> list[str]:
     """Every problem of one catalog entry; `terms=None` runs only the gate."""
     ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
     strings = msg.string if isinstance(msg.string, tuple) else (msg.string or "",)
-    if msg.fuzzy or not any(strings):
-        return [] if terms is None or msg.fuzzy else ["untranslated: no translation yet"]
+    if msg.fuzzy or (terms is None and not any(strings)):
+        return []
+    if not any(strings):
+        return [f"{name}: {_said(why)}" for name, why in
+                _pofilter(folder, ("untranslated",), ids, strings).items()]
     out = []
+    tests = GATE if terms is None else GATE + REVIEW
     if len(ids) > 1:
         missing = [str(i) for i, s in enumerate(strings) if not s]
         if missing or len(strings) < nplurals:
             out.append(f"plural forms: msgstr[{', '.join(missing) or len(strings)}] missing; "
                        f"the catalog's Plural-Forms asks for {nplurals}")
-    tests = GATE if terms is None else GATE + REVIEW
+            tests = tuple(t for t in tests if t != "untranslated")  # said just above
     if terms is not None and msg.string in terms.unchanged:
         tests = tuple(t for t in tests if t != "unchanged")
     for name, why in _pofilter(folder, tests, ids, strings).items():
-        out.append(f"{name}: {why}")
+        out.append(f"{name}: {_said(why)}")
     pairs = [(ids[min(i, len(ids) - 1)], s) for i, s in enumerate(strings) if s]
     for msgid, msgstr in pairs:
         out += gate_problems(msgid, msgstr)
