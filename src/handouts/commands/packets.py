@@ -17,7 +17,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..domain import PLACEHOLDER, ROUTES, tokens
+from ..domain import ROUTES, tokens
 from ..errors import UserError, display_path
 from ..files import atomic_write
 from ..i18n import review as rv
@@ -151,11 +151,17 @@ def content_packet(project: Project, clinic_dir: Path, output: Path,
     return _write(project, html, output), len(topics)
 
 
-def _shown_with_values(text: str) -> list[tuple[str, bool]]:
-    """The English as (piece, is_placeholder), so the template can mark clinic values."""
-    parts = re.split(r"(%\(\w+\)s)", text)
-    return [(PLACEHOLDER.fullmatch(p).group(1) if PLACEHOLDER.fullmatch(p) else
-             p.replace("%%", "%"), bool(PLACEHOLDER.fullmatch(p))) for p in parts if p]
+def _shown_with_values(text: str) -> list[tuple[str, bool, bool]]:
+    """The English as (piece, is a clinic value, bold), so the template marks values and
+    prints `**bold**` as bold, as the handouts do."""
+    out, strong = [], False
+    for token in tokens(text):
+        if token.kind == "bold":
+            strong = not strong
+        else:
+            piece = "%" if token.kind in ("percent", "stray") else token.text
+            out.append((piece, token.kind == "placeholder", strong))
+    return out
 
 
 def _fonts_css(project: Project) -> str:
