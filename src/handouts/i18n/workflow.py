@@ -20,7 +20,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from ..domain import SOURCE_LANGUAGE, invalid
+from ..domain import SOURCE_LANGUAGE, invalid, reviewer
 from ..errors import Problem, UserError, display_path
 from ..files import atomic_write
 from ..inputs.languages import is_known_locale, language, parse_language, to_tag
@@ -208,14 +208,6 @@ def status_table(rows: list[Status]) -> str:
     return "\n".join(lines)
 
 
-def _reviewer(by: str) -> str:
-    if not isinstance(by, str) or not by.strip() or len(by) > 120 \
-            or any(not c.isprintable() for c in by) or "," not in by:
-        raise invalid("--by", f"{by!r}; give the reviewer's name and credential, "
-                      "e.g. 'María López, CHI'")
-    return " ".join(by.split())
-
-
 def review(project: Project, tag: str, by: str, contexts: tuple[str, ...] = (),
            on: dt.date | None = None) -> tuple[Path, dict[str, int]]:
     """Approve, as they are now, LL's translated entries whose msgctxt matches a glob.
@@ -225,7 +217,7 @@ def review(project: Project, tag: str, by: str, contexts: tuple[str, ...] = (),
     entries were in each state before."""
     available = available_languages(project.locales_dir)[1:]
     lang = parse_language(tag, available, "LL")
-    by = _reviewer(by)
+    by = reviewer(by, "reviewer", "María López, CHI")
     path = po_path(project.locales_dir, lang)
     catalog = _read(path)
     template = _read(_require_pot(project))

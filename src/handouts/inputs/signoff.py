@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain import did_you_mean, invalid, quote
+from ..domain import did_you_mean, invalid, quote, reviewer
 from ..errors import Problem
 from ..files import atomic_write
 from .content import Content, Topic, load_content
@@ -87,18 +87,10 @@ def _rewrite(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def _reviewer(by: str) -> str:
-    if not isinstance(by, str) or not by.strip() or len(by) > 120 \
-            or any(not c.isprintable() for c in by) or "," not in by:
-        raise invalid("--by", f"{by!r}; give the clinician's name and credential, "
-                      "e.g. 'Ana Ruiz, MD'")
-    return " ".join(by.split())
-
-
 def sign_off(content_dir: Path, topics: list[str], by: str, every: bool = False,
              on: dt.date | None = None) -> list[Path]:
     """Record `by`'s sign-off of each topic as it is now; return the files written."""
-    by = _reviewer(by)
+    by = reviewer(by, "clinician", "Ana Ruiz, MD")
     content = load_content(content_dir)
     if every:
         topics = sorted(content.topics)
