@@ -71,6 +71,14 @@ def test_approvals_survive_our_update_and_pybabel_update(project):
                    check=True, capture_output=True)
     assert "approved 2026-11-22" in es_po(project).read_text(encoding="utf-8")
     assert es_row(project).approved == total
+    # GNU gettext's msgmerge (what Poedit runs for "Update from POT") keeps them too.
+    msgmerge = shutil.which("msgmerge")
+    if msgmerge:
+        subprocess.run([msgmerge, "--quiet", "--update", "--backup=none", str(es_po(project)),
+                        str(i18n.pot_path(project))], check=True, capture_output=True)
+        subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(es_po(project))],
+                       check=True, capture_output=True)
+        assert es_row(project).approved == total
 
 
 def test_a_changed_translation_waits_for_review_again(project):

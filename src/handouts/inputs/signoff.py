@@ -25,7 +25,6 @@ from ..errors import Problem
 from ..files import atomic_write
 from .content import Content, Topic, load_content
 
-FIELDS = ("reviewed_by", "reviewed_on", "reviewed_fingerprint")
 _LINE = r"^{key}:[ \t]*(?:\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^#\n]*?)(?P<comment>[ \t]+#[^\n]*)?$"
 
 
@@ -114,7 +113,8 @@ def sign_off(content_dir: Path, topics: list[str], by: str, every: bool = False,
         written.append(path)
     # Read back: the sign-off must now be current (a layout we could not rewrite shows).
     stale = [t for t in topics if not load_content(content_dir).topics[t].signed_off]
-    assert not stale, f"sign-off not recorded for {stale}"
+    if stale:  # a bug, not a user error
+        raise RuntimeError(f"sign-off not recorded for {stale}")
     return written
 
 
