@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     n = sub.add_parser("new-clinic", help="scaffold a clinic folder to edit")
     n.add_argument("folder", type=Path, metavar="DIR")
     _i18n_parser(sub.add_parser("i18n", help="translation catalogs: extract, init, update, "
-                                "compile, status, review"))
+                                "compile, status, review, packet"))
+    _content_parser(sub.add_parser("content", help="clinical sign-off: review, status, "
+                                   "packet"))
     sv = sub.add_parser("serve", help="the front-desk web page, served on this computer")
     _clinic_option(sv)
     sv.add_argument("--host", default="127.0.0.1",
@@ -77,9 +79,7 @@ def _build_parser(b: argparse.ArgumentParser) -> None:
 
 
 def _i18n_parser(i: argparse.ArgumentParser) -> None:
-    i.add_argument("--project", type=Path, metavar="DIR",
-                   help="the project folder with content/, locales/ and templates/ "
-                        "(default: the checkout around the current folder)")
+    _project_option(i)
     isub = i.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
     isub.add_parser("extract", help="write locales/handouts.pot from content and templates")
     init = isub.add_parser("init", help="start a catalog for a new language")
@@ -89,9 +89,38 @@ def _i18n_parser(i: argparse.ArgumentParser) -> None:
     st = isub.add_parser("status", help="translation progress and review per language")
     st.add_argument("--check", action="store_true", help="exit 1 unless every language "
                     "is complete, current and free of broken translations")
-    rv = isub.add_parser("review", help="record a reviewer's sign-off for a language")
+    rv = isub.add_parser("review", help="approve a language's translations as they are now")
     rv.add_argument("lang", metavar="LL")
-    rv.add_argument("--by", required=True, metavar="NAME")
+    rv.add_argument("--by", required=True, metavar='"NAME, credential"',
+                    help="the qualified medical translator who checked them")
+    rv.add_argument("--context", action="append", default=[], metavar="GLOB",
+                    help="only entries whose msgctxt matches, e.g. 'warning-signs/*'; "
+                         "repeatable (default: every entry)")
+    pk = isub.add_parser("packet", help="a PDF for the reviewer: English, translation, state")
+    pk.add_argument("lang", metavar="LL")
+    pk.add_argument("--output", type=Path, required=True, metavar="FILE")
+    pk.add_argument("--pending", action="store_true",
+                    help="only entries waiting for review (not approved as they are)")
+
+
+def _project_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", type=Path, metavar="DIR",
+                   help="the project folder with content/, locales/ and templates/ "
+                        "(default: the checkout around the current folder)")
+
+
+def _content_parser(c: argparse.ArgumentParser) -> None:
+    _project_option(c)
+    csub = c.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    rv = csub.add_parser("review", help="record a clinician's sign-off of topics as they are")
+    rv.add_argument("topics", nargs="*", metavar="TOPIC")
+    rv.add_argument("--all", action="store_true", help="every topic")
+    rv.add_argument("--by", required=True, metavar='"NAME, credential"',
+                    help="the clinician who checked the text, routes and sources")
+    csub.add_parser("status", help="each topic's version, sign-off and whether it changed")
+    pk = csub.add_parser("packet", help="a PDF for the clinician: every topic block by block")
+    pk.add_argument("--output", type=Path, required=True, metavar="FILE")
+    _clinic_option(pk)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "i18n":
             return _i18n(args)
+        if args.command == "content":
+            return _content(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "new-clinic":
@@ -174,14 +205,46 @@ def _i18n(args) -> int:
         for mo in i18n.compile_all(project):
             print(f"Compiled {display_path(mo)}")
     elif action == "status":
-        rows, problems = i18n.status(project)
+        rows, problems = i18n.status(project, full=args.check)
         print(i18n.status_table(rows))
         if args.check and problems:
             for p in problems:
                 print(p, file=sys.stderr)
             return 1
     elif action == "review":
-        print(f"Recorded review in {display_path(i18n.review(project, args.lang, args.by))}")
+        path, before = i18n.review(project, args.lang, args.by, tuple(args.context))
+        print(f"{display_path(path)}: approved {before['waiting']} entries; "
+              f"{before['approved']} were already approved as they are; "
+              f"{before['fuzzy'] + before['untranslated']} fuzzy or untranslated, "
+              "not approved")
+    elif action == "packet":
+        from .commands.packets import translation_packet
+
+        out, count = translation_packet(project, args.lang, args.output, args.pending)
+        print(f"Wrote {display_path(out)} ({count} entries)")
+    return 0
+
+
+def _content(args) -> int:
+    from .errors import display_path
+    from .inputs import signoff
+    from .inputs.content import load_content
+    from .project import PROJECT, Project
+
+    project = Project(args.project) if args.project else PROJECT
+    action = args.content_command
+    if action == "review":
+        if args.all and args.topics:
+            raise invalid("TOPIC", "name topics or use --all, not both")
+        for path in signoff.sign_off(project.content_dir, args.topics, args.by, args.all):
+            print(f"Recorded sign-off in {display_path(path)}")
+    elif action == "status":
+        print(signoff.status_table(signoff.status(load_content(project.content_dir))))
+    elif action == "packet":
+        from .commands.packets import content_packet
+
+        out, count = content_packet(project, args.clinic, args.output)
+        print(f"Wrote {display_path(out)} ({count} topics)")
     return 0
 
 

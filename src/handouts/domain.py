@@ -130,6 +130,15 @@ def not_one_of(label: str, value: str, choices: Sequence[str], why: str = "") ->
     return invalid(label, f"{value!r} is not one of {quote(choices)}{hint}")
 
 
+def reviewer(by: str, who: str, example: str) -> str:
+    """A sign-off's `--by`: a name and a credential ("Ana Ruiz, MD"), on one line."""
+    if not isinstance(by, str) or not by.strip() or len(by) > 120 \
+            or any(not c.isprintable() for c in by) or "," not in by:
+        raise invalid("--by", f"{by!r}; give the {who}'s name and credential, "
+                      f"e.g. {example!r}")
+    return " ".join(by.split())
+
+
 def check_choice(value: str, choices: Sequence[str], label: str, why: str = "") -> str:
     """`value` if it is one of `choices`, else the UserError of `not_one_of`."""
     if value not in choices:

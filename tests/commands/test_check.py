@@ -35,7 +35,8 @@ def test_strict_fails_an_offered_language_with_a_missing_string(project):
     assert check(DEMO, project=project).startswith("OK:")  # shown in English, at build
     with pytest.raises(UserError) as exc:
         check(DEMO, strict=True, project=project)
-    (problem,) = exc.value.problems
+    entry, problem = exc.value.problems
+    assert entry.message == "untranslated: no translation yet"
     assert re.fullmatch(r"es: 99\.\d % translated \(0 fuzzy, 1 untranslated\); shipped "
                         r"languages must be at 100 %", problem.message), problem.message
     assert problem.path.endswith("es/LC_MESSAGES/handouts.po")

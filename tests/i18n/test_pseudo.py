@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 from conftest import copy_clinic, copy_project, pdf_reader, pdf_text
 from handouts.commands.build import Options, build
 from handouts.domain import STAGES
-from handouts.i18n.checks import placeholders
+from handouts.domain import placeholder_names as placeholders
 from handouts.i18n.workflow import template_catalog
 
 ACCENTS = str.maketrans("aeiouycnsAEIOUYCNS", "åéîøûýçñšÅÉÎØÛÝÇÑŠ")

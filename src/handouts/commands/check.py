@@ -9,6 +9,7 @@ from ..errors import Problem, Problems, UserError, display_path
 from ..i18n.catalogs import check_all, po_path
 from ..inputs.languages import language
 from ..inputs.readability import MAX_GRADE, grades
+from ..inputs.signoff import changed_since_signoff
 from ..pipeline.make import load_sources
 from ..project import PROJECT, Project
 
@@ -34,7 +35,7 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
             problems.add(content.topics[tid].path, None, f"reading grade {g:.1f} is above "
                          f"{MAX_GRADE:g} (Flesch-Kincaid); use shorter sentences and words")
     problems.check()
-    unreviewed = [t.id for t in content.topics.values() if not t.reviewed]
+    unreviewed = [t.id for t in content.topics.values() if not t.signed_off]
     lines = [f"OK: {len(content.topics)} topics, {len(content.stages)} stages, "
              f"clinic {clinic.id!r} ({', '.join(clinic.languages)})",
              "Reading grade (Flesch-Kincaid, highest over routes): "
@@ -42,6 +43,7 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
     if unreviewed:
         lines.append(f"note: {len(unreviewed)} topic(s) pending clinical review: "
                      + ", ".join(unreviewed))
+    lines += [f"note: {p}" for p in changed_since_signoff(content)]
     return "\n".join(lines)
 
 

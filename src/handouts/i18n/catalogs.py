@@ -1,18 +1,20 @@
 """Gettext catalogs: `locales/<folder>/LC_MESSAGES/handouts.po`, compiled to `.mo` on demand.
 
 The `.mo` is a build product: it is (re)compiled whenever its `.po` is newer,
-after the `.po` passed the same checks as `handouts i18n status --check`, so a
-broken catalog never reaches a handout. Review sign-off lives in the `.po`
-header comment (`# Reviewed-By:` / `# Reviewed-On:`), which Babel and Poedit
-keep across updates, unlike custom header fields.
+after the `.po` passed the gate of `checks.py`, so a broken catalog never
+reaches a handout. Each catalog also carries its entries' current approvals
+(`review.py`), and `recording()` notes every entry a handout looks up, so the
+handout can say whether all it printed was approved.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
-import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -21,10 +23,13 @@ from ..domain import SOURCE_LANGUAGE
 from ..errors import Problems, UserError, display_path
 from ..files import atomic_write
 from ..inputs.languages import Language, language, to_tag
-from .checks import check_po
+from .checks import check_po, read_catalog
+from .review import Approval, approvals
 
 DOMAIN = "handouts"
-_REVIEW = re.compile(r"^#[ \t]*(Reviewed-By|Reviewed-On):[ \t]*(.*?)[ \t]*$", re.M)
+Key = tuple[str | None, str]  # (msgctxt, msgid)
+# While a handout is composed: language tag -> the keys it looked up.
+_USED: ContextVar[dict[str, set[Key]] | None] = ContextVar("handouts_used", default=None)
 
 
 def po_path(locales: Path, lang: Language) -> Path:
@@ -42,23 +47,6 @@ def available_languages(locales: Path) -> list[str]:
             continue
         tags.append(tag)
     return tags
-
-
-@dataclass(frozen=True)
-class Review:
-    by: str | None
-    on: str | None
-
-    @property
-    def done(self) -> bool:
-        return bool(self.by and self.on)
-
-
-def read_review(po: Path) -> Review:
-    """The sign-off recorded in a catalog's header comment."""
-    head = po.read_text(encoding="utf-8")[:4000].split('msgid ""', 1)[0]
-    found = {k: v for k, v in _REVIEW.findall(head) if v}
-    return Review(found.get("Reviewed-By"), found.get("Reviewed-On"))
 
 
 def compile_catalog(po: Path, force: bool = False) -> Path:
@@ -85,8 +73,8 @@ class Catalog:
     """Runtime lookups for one language."""
 
     language: Language
-    review: Review
     _translations: gettext.NullTranslations
+    approved: dict[Key, Approval] = field(default_factory=dict)  # current approvals
 
     @property
     def is_source(self) -> bool:
@@ -96,6 +84,9 @@ class Catalog:
         """The translation, or None when this catalog has none (caller falls back)."""
         if self.is_source:
             return msgid
+        used = _USED.get()
+        if used is not None:
+            used.setdefault(self.language.tag, set()).add((context, msgid))
         key = f"{context}\x04{msgid}" if context else msgid
         return self._translations._catalog.get(key)  # type: ignore[attr-defined]
 
@@ -104,7 +95,7 @@ def load_catalog(locales: Path, lang: Language, prebuilt: bool = False) -> Catal
     """One language's catalog. `prebuilt`: the `.mo` files were compiled with the package
     (its files are read-only, and their times say nothing), so they are used as they are."""
     if lang.tag == SOURCE_LANGUAGE:
-        return Catalog(lang, Review("source text", "-"), gettext.NullTranslations())
+        return Catalog(lang, gettext.NullTranslations())
     po = po_path(locales, lang)
     if not po.is_file():
         raise UserError(f"{display_path(po)}: no catalog for {lang.tag!r}; start one with "
@@ -117,7 +108,20 @@ def load_catalog(locales: Path, lang: Language, prebuilt: bool = False) -> Catal
             data = compile_catalog(po).read_bytes()
         except OSError:  # a read-only project (permissions, read-only disk): in memory
             data = mo_bytes(po)
-    return Catalog(lang, read_review(po), gettext.GNUTranslations(io.BytesIO(data)))
+    # Only a catalog with approvals is parsed again (most are drafts with none).
+    approved = approvals(read_catalog(po)) if b"\n# approved " in po.read_bytes() else {}
+    return Catalog(lang, gettext.GNUTranslations(io.BytesIO(data)), approved)
+
+
+@contextmanager
+def recording(into: dict[str, set[Key]] | None = None) -> Iterator[dict[str, set[Key]]]:
+    """Note every (msgctxt, msgid) looked up in this context, by language tag."""
+    used: dict[str, set[Key]] = {} if into is None else into
+    token = _USED.set(used)
+    try:
+        yield used
+    finally:
+        _USED.reset(token)
 
 
 def check_all(locales: Path, problems: Problems) -> None:

@@ -1,59 +1,195 @@
-"""What makes a translation unfit to print: changed placeholders or bold marks, markup,
-a lone `%`. The same checks guard `.mo` compilation, `handouts check` and
-`handouts i18n status --check`.
+"""What makes a translation unfit to print, with translate-toolkit's `pofilter` checks.
+
+Two sets, both reported as `locales/<ll>/LC_MESSAGES/handouts.po:LINE: message`:
+
+- `GATE`: a translation that would break the handout (a changed `%(name)s` or
+  `{name}`, added tags, escapes or newlines, a lone `%`, unpaired `**`, a plural
+  form missing). It refuses `.mo` compilation, so it never reaches a patient.
+- `REVIEW`: what `handouts i18n status --check` adds for medical text: changed
+  numbers (both ways: a number dropped or added), URLs, e-mail addresses,
+  untranslated, blank and unchanged strings, names that must stay as they are
+  (FDA, REMS, Spravato) and the language's glossary of required terms.
+
+pofilter does the checks it has. Ours cover what it does not know: the `**` bold
+marks, gettext's lone `%`, the Plural-Forms header, words that stand for a number
+(the Arabic dual "ساعتين" is "2 hours"), and names inside text written without spaces
+(pofilter's `notranslatewords` splits words on spaces, so it misses "FDA" in Chinese).
+The judgement calls read `locales/terms.yaml` and `locales/<ll>/terms.yaml`.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import PoFileError, read_po
 
-from ..domain import bold_marks, has_stray_percent, placeholder_names
+from ..domain import bold_marks, has_stray_percent
 from ..errors import Problem, UserError, display_path
+from ..inputs.yamlio import load_yaml
 
-_BRACES = re.compile(r"\{(\w+)\}")
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|&[A-Za-z#][A-Za-z0-9]*;")
-
-
-def placeholders(text: str) -> list[str]:
-    """The placeholders of a message, sorted, in both `%(name)s` and `{name}` forms."""
-    return sorted(placeholder_names(text) + ["{" + n + "}" for n in _BRACES.findall(text)])
+GATE = ("printf", "pythonbraceformat", "xmltags", "escapes", "newlines")
+REVIEW = ("urls", "emails", "untranslated", "blank", "unchanged")
+TERMS = "terms.yaml"
 
 
-def message_problems(msgid: str, msgstr: str) -> list[str]:
-    """What is wrong with one translation (empty when fine)."""
+@dataclass(frozen=True)
+class Terms:
+    """The words a language's translations are held to (see README, Translations)."""
+
+    do_not_translate: tuple[str, ...] = ()
+    glossary: dict[str, tuple[str, ...]] = field(default_factory=dict)  # English -> any of
+    number_words: dict[str, str] = field(default_factory=dict)  # word -> the number it says
+    unchanged: frozenset[str] = frozenset()  # rightly the same as the English
+
+
+def load_terms(locales: Path, folder: str) -> Terms:
+    """`locales/terms.yaml` (every language) merged with `locales/<folder>/terms.yaml`."""
+    common = _read_terms(locales / TERMS)
+    own = _read_terms(locales / folder / TERMS)
+    glossary = {k.lower(): tuple(v if isinstance(v, list) else [v])
+                for k, v in (own.get("glossary") or {}).items()}
+    return Terms(
+        do_not_translate=tuple(common.get("do_not_translate") or ()),
+        glossary=glossary,
+        number_words={str(k): str(v) for k, v in (own.get("numbers") or {}).items()},
+        unchanged=frozenset(str(s) for s in own.get("unchanged") or ()),
+    )
+
+
+def _read_terms(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise UserError(Problem(display_path(path), None, "expected a map of lists"))
+    return data
+
+
+def gate_problems(msgid: str, msgstr: str) -> list[str]:
+    """Ours among the gate checks (cheap, so the pipeline re-checks each lookup)."""
     out = []
-    if placeholders(msgid) != placeholders(msgstr):
-        out.append(f"placeholders differ: msgid has {placeholders(msgid)}, "
-                   f"msgstr has {placeholders(msgstr)}")
     if has_stray_percent(msgstr):
         out.append("a lone '%' in msgstr; write '%%' for a percent sign")
-    if _MARKUP.search(msgstr) and not _MARKUP.search(msgid):
-        out.append(f"msgstr contains markup {_MARKUP.search(msgstr).group(0)!r}; "
-                   "translations are plain text")
     if bold_marks(msgid) != bold_marks(msgstr):
         out.append("bold markers '**' differ between msgid and msgstr")
     return out
 
 
-def check_po(po: Path) -> tuple[object, list[Problem]]:
-    """Parse a `.po` and list every broken translation with its line."""
-    shown = display_path(po)
+message_problems = gate_problems  # the pipeline's name for it
+
+
+@cache
+def _checker(folder: str, tests: tuple[str, ...]):
+    from translate.filters.checks import CheckerConfig, StandardChecker
+
+    return StandardChecker(CheckerConfig(targetlanguage=folder), limitfilters=list(tests))
+
+
+def _pofilter(folder: str, tests: tuple[str, ...], ids: tuple[str, ...],
+              strings: tuple[str, ...]) -> dict[str, str]:
+    from translate.misc.multistring import multistring
+    from translate.storage.pypo import pounit
+
+    unit = pounit(multistring(list(ids)) if len(ids) > 1 else ids[0])
+    unit.target = multistring(list(strings)) if len(ids) > 1 else strings[0]
+    return _checker(folder, tests).run_filters(unit)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _with_number_words(text: str, words: dict[str, str]) -> str:
+    """`text` with the number each listed word stands for written after it."""
+    for word, number in words.items():
+        # English words whole ("once", not "sconce"); others anywhere (Arabic "بساعتين")
+        pattern = rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word)
+        text = re.sub(pattern, lambda m, n=number: f"{m.group(0)} {n}", text, flags=re.I)
+    return text
+
+
+def _numbers_problem(folder: str, msgid: str, msgstr: str, terms: Terms) -> list[str]:
+    """pofilter's `numbers` both ways: a number dropped, changed or added."""
+    a = _with_number_words(msgid, terms.number_words)
+    b = _with_number_words(msgstr, terms.number_words)
+    if not (_pofilter(folder, ("numbers",), (a,), (b,))
+            or _pofilter(folder, ("numbers",), (b,), (a,))):
+        return []
+    return [f"numbers: Different numbers: msgid has {', '.join(_NUMBER.findall(a)) or 'none'}"
+            f", msgstr has {', '.join(_NUMBER.findall(b)) or 'none'}"]
+
+
+def _review_problems(folder: str, msgid: str, msgstr: str, terms: Terms) -> list[str]:
+    """Numbers, names kept as they are, the glossary."""
+    out = _numbers_problem(folder, msgid, msgstr, terms)
+    for name in terms.do_not_translate:
+        if re.search(rf"\b{re.escape(name)}\b", msgid) and name not in msgstr:
+            out.append(f"do not translate: {name!r} must stay as it is")
+    for term, required in terms.glossary.items():
+        if re.search(rf"\b{re.escape(term)}", msgid, re.I) and \
+                not any(r.lower() in msgstr.lower() for r in required):
+            out.append(f"glossary: {term!r} is translated {' or '.join(map(repr, required))}")
+    return out
+
+
+def _said(why) -> str:
+    """pofilter's message; a check that fails without one gives its docstring instead."""
+    text = str(why).strip()
+    return "no translation yet" if text.startswith("Checks whether") else text
+
+
+def entry_problems(msg, folder: str, terms: Terms | None, nplurals: int) -> list[str]:
+    """Every problem of one catalog entry; `terms=None` runs only the gate."""
+    ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+    strings = msg.string if isinstance(msg.string, tuple) else (msg.string or "",)
+    if msg.fuzzy or (terms is None and not any(strings)):
+        return []
+    if not any(strings):
+        return [f"{name}: {_said(why)}" for name, why in
+                _pofilter(folder, ("untranslated",), ids, strings).items()]
+    out = []
+    tests = GATE if terms is None else GATE + REVIEW
+    if len(ids) > 1:
+        missing = [str(i) for i, s in enumerate(strings) if not s]
+        if missing or len(strings) < nplurals:
+            out.append(f"plural forms: msgstr[{', '.join(missing) or len(strings)}] missing; "
+                       f"the catalog's Plural-Forms asks for {nplurals}")
+            tests = tuple(t for t in tests if t != "untranslated")  # said just above
+    if terms is not None and msg.string in terms.unchanged:
+        tests = tuple(t for t in tests if t != "unchanged")
+    for name, why in _pofilter(folder, tests, ids, strings).items():
+        out.append(f"{name}: {_said(why)}")
+    pairs = [(ids[min(i, len(ids) - 1)], s) for i, s in enumerate(strings) if s]
+    for msgid, msgstr in pairs:
+        out += gate_problems(msgid, msgstr)
+        if terms is not None:
+            out += _review_problems(folder, msgid, msgstr, terms)
+    return list(dict.fromkeys(out))
+
+
+def read_catalog(po: Path):
+    """Parse a `.po`; a file Babel cannot read is a UserError naming it."""
     try:
         with po.open("rb") as f:
-            catalog = read_po(f, abort_invalid=True)
+            return read_po(f, abort_invalid=True)
     except (PoFileError, UnicodeDecodeError, ValueError) as exc:
-        raise UserError(Problem(shown, None, f"cannot read catalog: {exc}")) from None
+        raise UserError(Problem(display_path(po), None, f"cannot read catalog: {exc}")) \
+            from None
+
+
+def check_po(po: Path, full: bool = False) -> tuple[object, list[Problem]]:
+    """Parse a `.po` and list its problems with their lines: the gate, or (`full`) all."""
+    catalog = read_catalog(po)
+    shown = display_path(po)
+    folder = po.parent.parent.name
+    terms = load_terms(po.parent.parent.parent, folder) if full else None
     problems = []
     for msg in catalog:
-        if not msg.id or not msg.string or msg.fuzzy:
+        if not msg.id:
             continue
-        pairs = zip(msg.id, msg.string, strict=False) if isinstance(msg.id, tuple) \
-            else [(msg.id, msg.string)]
-        for msgid, msgstr in pairs:
-            for p in message_problems(msgid, msgstr or msgid):
-                problems.append(Problem(shown, msg.lineno, p))
+        context = f"[{msg.context}] " if msg.context else ""
+        for p in entry_problems(msg, folder, terms, catalog.num_plurals):
+            problems.append(Problem(shown, msg.lineno, context + p))
     return catalog, problems
-

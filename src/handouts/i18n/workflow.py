@@ -4,8 +4,8 @@ extract -> locales/handouts.pot (left untouched when only its date would change)
 init LL -> a new locales/<folder>/LC_MESSAGES/handouts.po, marked unreviewed
 update  -> merge the .pot into every .po (fuzzy and obsolete entries kept, Babel's way)
 compile -> .mo files, refusing catalogs with broken translations
-status  -> a table per language; --check fails on anything not shippable
-review  -> record a qualified reviewer's sign-off in the catalog header comment
+status  -> a table per language (Weblate's states); --check fails on anything not shippable
+review  -> a qualified reviewer approves entries as they are now (see review.py)
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from ..domain import SOURCE_LANGUAGE, invalid
+from ..domain import SOURCE_LANGUAGE, invalid, reviewer
 from ..errors import Problem, UserError, display_path
 from ..files import atomic_write
 from ..inputs.languages import is_known_locale, language, parse_language, to_tag
 from ..project import Project
-from .catalogs import DOMAIN, available_languages, compile_catalog, po_path, read_review
+from . import review as rv
+from .catalogs import DOMAIN, available_languages, compile_catalog, po_path
 from .checks import check_po
 
 METHOD_MAP = [("content/**.yaml", "handouts.i18n.extract:extract_yaml"),
               ("templates/**.j2", "jinja2")]
 OPTIONS_MAP = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
-UNREVIEWED = ("Draft translation. Not yet reviewed by a qualified medical translator.\n"
-              "Reviewed-By: \nReviewed-On: ")
+UNREVIEWED = ("Draft translation. Each entry is reviewed by a qualified medical translator\n"
+              "with 'handouts i18n review'; see README, Translations.")
 
 
 def pot_path(project: Project) -> Path:
@@ -121,6 +122,11 @@ def _require_pot(project: Project) -> Path:
     return path
 
 
+def read_template(project: Project) -> Catalog:
+    """The .pot as Babel reads it (a UserError when it was never extracted)."""
+    return _read(_require_pot(project))
+
+
 def update(project: Project) -> list[Path]:
     template = _read(_require_pot(project))
     written = []
@@ -142,13 +148,15 @@ def compile_all(project: Project) -> list[Path]:
 
 @dataclass(frozen=True)
 class Status:
+    """One language's entries by Weblate's states; `changed`: approved once, since edited."""
+
     tag: str
     name: str
     total: int
-    translated: int
+    translated: int   # waiting for review + approved
     fuzzy: int
-    reviewed_by: str | None
-    reviewed_on: str | None
+    approved: int
+    changed: int
 
     @property
     def untranslated(self) -> int:
@@ -159,26 +167,38 @@ class Status:
         return 100.0 * self.translated / self.total if self.total else 100.0
 
 
-def status(project: Project) -> tuple[list[Status], list[Problem]]:
-    """Per-language progress, and every problem that `status --check` fails on."""
+def current_entries(catalog, template) -> list:
+    """The catalog's entries that the .pot still has."""
+    ids = {(m.id, m.context) for m in template if m.id}
+    return [m for m in catalog if m.id and (m.id, m.context) in ids]
+
+
+def _row(tag: str, entries: list, total: int) -> Status:
+    states = [rv.state(m) for m in entries]
+    changed = sum(1 for m, s in zip(entries, states, strict=True)
+                  if s != "approved" and rv.recorded(m))
+    return Status(tag, language(tag).english_name, total,
+                  translated=states.count("waiting") + states.count("approved"),
+                  fuzzy=states.count("fuzzy"), approved=states.count("approved"),
+                  changed=changed)
+
+
+def status(project: Project, full: bool = True) -> tuple[list[Status], list[Problem]]:
+    """Per-language progress and review, and every problem that `status --check` fails on
+    (`full=False`: only the gate and completeness, which is quicker)."""
     pot = _require_pot(project)
     problems: list[Problem] = []
     template = _read(pot)
     if not pot_is_current(pot, template_catalog(project)):
         problems.append(Problem(display_path(pot), None, "out of date with content and "
                                 "templates; run 'handouts i18n extract' then 'update'"))
-    ids = {(m.id, m.context) for m in template if m.id}
+    total = sum(1 for m in template if m.id)
     rows = []
     for tag in available_languages(project.locales_dir)[1:]:
-        lang = language(tag)
-        path = po_path(project.locales_dir, lang)
-        catalog, found = check_po(path)
+        path = po_path(project.locales_dir, language(tag))
+        catalog, found = check_po(path, full=full)
         problems += found
-        current = [m for m in catalog if m.id and (m.id, m.context) in ids]
-        translated = sum(1 for m in current if m.string and not m.fuzzy)
-        fuzzy = sum(1 for m in current if m.fuzzy)
-        review = read_review(path)
-        row = Status(tag, lang.english_name, len(ids), translated, fuzzy, review.by, review.on)
+        row = _row(tag, current_entries(catalog, template), total)
         rows.append(row)
         if row.translated < row.total:
             problems.append(Problem(display_path(path), None,
@@ -189,29 +209,41 @@ def status(project: Project) -> tuple[list[Status], list[Problem]]:
 
 
 def status_table(rows: list[Status]) -> str:
-    head = f"{'language':<24} {'translated':>10} {'fuzzy':>6} {'untransl.':>9}  reviewed"
+    head = (f"{'language':<30} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} "
+            f"{'approved':>9} {'changed':>8}")
     lines = [head, "-" * len(head)]
-    lines.append(f"{SOURCE_LANGUAGE + ' English (source)':<24} {'100.0 %':>10} {0:>6} "
-                 f"{0:>9}  source")
+    lines.append(f"{SOURCE_LANGUAGE + ' English (source)':<30} {'100.0 %':>10} {0:>6} "
+                 f"{0:>9} {'source':>9} {0:>8}")
     for r in rows:
-        reviewed = f"{r.reviewed_by} on {r.reviewed_on}" if r.reviewed_by else "NOT REVIEWED"
-        lines.append(f"{r.tag + ' ' + r.name:<24} {r.percent:>8.1f} % {r.fuzzy:>6} "
-                     f"{r.untranslated:>9}  {reviewed}")
+        lines.append(f"{r.tag + ' ' + r.name:<30} {r.percent:>8.1f} % {r.fuzzy:>6} "
+                     f"{r.untranslated:>9} {r.approved:>4}/{r.total:<4} {r.changed:>8}")
+    lines.append("approved: a reviewer approved the entry as it is now; changed: approved "
+                 "once, edited since (waiting for review again)")
     return "\n".join(lines)
 
 
-def review(project: Project, tag: str, by: str, on: dt.date | None = None) -> Path:
-    """Record a reviewer's sign-off in the header comment of LL's catalog."""
+def review(project: Project, tag: str, by: str, contexts: tuple[str, ...] = (),
+           on: dt.date | None = None) -> tuple[Path, dict[str, int]]:
+    """Approve, as they are now, LL's translated entries whose msgctxt matches a glob.
+
+    Entries already approved as they are keep their approval (and its date); untranslated
+    and fuzzy entries have nothing to approve. Returns the catalog and how many matching
+    entries were in each state before."""
     available = available_languages(project.locales_dir)[1:]
     lang = parse_language(tag, available, "LL")
-    if not by.strip() or len(by) > 120 or any(c in by for c in "\n\r\0"):
-        raise invalid("--by", f"{by!r}; give the reviewer's name")
+    by = reviewer(by, "reviewer", "María López, CHI")
     path = po_path(project.locales_dir, lang)
     catalog = _read(path)
-    comment = catalog.header_comment
-    comment = re.sub(r"(?m)^# Draft translation\..*\n?", "", comment)
-    comment = re.sub(r"(?m)^# Reviewed-(By|On):.*\n?", "", comment).rstrip("\n")
-    day = (on or dt.date.today()).isoformat()
-    catalog.header_comment = f"{comment}\n# Reviewed-By: {by.strip()}\n# Reviewed-On: {day}"
-    atomic_write(path, _po_bytes(catalog, ignore_obsolete=False))
-    return path
+    template = _read(_require_pot(project))
+    chosen = [m for m in current_entries(catalog, template) if rv.matches(m, contexts)]
+    if not chosen:
+        raise invalid("--context", f"{', '.join(map(repr, contexts))} matches no entry of "
+                      f"{display_path(path)}")
+    before = {s: 0 for s in rv.STATES}
+    for msg in chosen:
+        before[rv.state(msg)] += 1
+        if rv.state(msg) == "waiting":
+            rv.approve(msg, by, on or dt.date.today())
+    if before["waiting"]:
+        atomic_write(path, _po_bytes(catalog, ignore_obsolete=False))
+    return path, before

@@ -9,6 +9,8 @@ block names its sources, so every clinical fact can be traced.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +81,27 @@ class Topic:
     title: Message
     blocks: tuple[Block, ...]
     sources: dict[str, Source]
+    reviewed_fingerprint: str | None = None  # what the sign-off approved (signoff.py)
 
     @property
-    def reviewed(self) -> bool:
-        return bool(self.reviewed_by and self.reviewed_on)
+    def fingerprint(self) -> str:
+        """The topic's English text, routes and sources, as a clinician signs them off
+        (ids, kinds and sources cited included; comments, layout and notes left out)."""
+        def text(m: Message | None):
+            return None if m is None else [m.text, sorted(m.routes or ())]
+        blocks = [[b.id, b.kind, sorted(b.routes or ()), text(b.heading), text(b.text),
+                   [text(m) for m in b.items], list(b.sources), b.write_lines]
+                  for b in self.blocks]
+        sources = {k: [s.title, s.publisher, s.date, s.url] for k, s in self.sources.items()}
+        data = json.dumps([self.id, self.title.text, blocks, sources], ensure_ascii=False,
+                          sort_keys=True)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def signed_off(self) -> bool:
+        """Signed off by a clinician, and unchanged since."""
+        return bool(self.reviewed_by and self.reviewed_on
+                    and self.reviewed_fingerprint == self.fingerprint)
 
     def messages(self) -> list[Message]:
         out = [self.title]
@@ -192,6 +211,9 @@ def _load_topic(path: Path, problems: Problems, text: str | None = None) -> Topi
     version = r.text("version", expected="a version as text, e.g. \"1.0\"")
     reviewed_by = r.text("reviewed_by", nullable=True, required=True)
     reviewed_on = r.date("reviewed_on")
+    reviewed_fingerprint = r.text("reviewed_fingerprint", required=False, nullable=True,
+                                  pattern=r"[0-9a-f]{16}", expected="16 hex digits written "
+                                  "by 'handouts content review'")
     if bool(reviewed_by) != bool(reviewed_on):
         r.error(None, "reviewed_by and reviewed_on go together: set both or leave both null")
 
@@ -221,7 +243,8 @@ def _load_topic(path: Path, problems: Problems, text: str | None = None) -> Topi
     if not title:
         return None
     return Topic(id=tid, path=shown, version=version or "0", reviewed_by=reviewed_by,
-                 reviewed_on=reviewed_on, title=title, blocks=tuple(blocks), sources=sources)
+                 reviewed_on=reviewed_on, title=title, blocks=tuple(blocks), sources=sources,
+                 reviewed_fingerprint=reviewed_fingerprint)
 
 
 def _load_block(b: Reader, tid: str, sources: dict[str, Source], seen: set[str]) -> Block | None:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..errors import Problem, UserError
 from ..files import read_cached
-from ..i18n.catalogs import Catalog
+from ..i18n.catalogs import Catalog, recording
 from ..inputs.clinic import Clinic
 from ..inputs.content import Content
 from ..inputs.languages import Language
@@ -19,6 +19,7 @@ from ..inputs.patient import preparation_times
 from ..project import Project
 from .handout import Handout
 from .localize import Localizer
+from .notices import clinical_review_pending, translation_review
 from .render import source_date
 from .templating import environment, gettext_callables
 
@@ -31,15 +32,48 @@ def compose_html(project: Project, content: Content, clinic: Clinic, handout: Ha
     env = environment((*dirs, project.templates_dir))
     name = f"stages/{handout.stage}.html.j2"
     missing: list[str] = []
+    catalogs = [catalog] + ([second] if second else [])
     try:
-        html = env.get_template(name).render(
-            **_context(project, content, clinic, handout, catalog, second, missing))
+        template = env.get_template(name)
+        with recording() as localized:  # the stage's and topics' strings
+            context = _context(project, content, clinic, handout, catalog, second, missing)
+        html = _reviewed(template, context, localized, catalogs, missing)
     except (TemplateError, SecurityError) as exc:
         # Only clinic overrides can get here in practice; name the template.
         where = getattr(exc, "filename", None) or name
         raise UserError(Problem(where, getattr(exc, "lineno", None),
                                 f"template error: {exc}")) from None
     return html, missing
+
+
+def _reviewed(template, context: dict, localized: dict, catalogs: list[Catalog],
+              missing: list[str]) -> str:
+    """The HTML, with the reviewed notice if every string it prints is approved.
+
+    It is rendered with the draft notice first. If all it printed is approved, it is
+    rendered again with the reviewers' names, and kept if what that prints (the notice's
+    own words too) is approved by the same people; a third pass settles a notice
+    approved by someone else."""
+    with recording() as used:
+        html = template.render(**context)
+    review = translation_review(_merged(localized, used), catalogs)
+    shown = len(missing)
+    for _ in range(2):
+        if review is None:
+            return html
+        again = dict(context, translation_review=review, translation_unreviewed=False)
+        with recording() as used:
+            candidate = template.render(**again)
+        del missing[shown:]  # the same strings again
+        found = translation_review(_merged(localized, used), catalogs)
+        if found == review:
+            return candidate
+        review = found
+    return html
+
+
+def _merged(a: dict, b: dict) -> dict:
+    return {tag: a.get(tag, set()) | b.get(tag, set()) for tag in a.keys() | b.keys()}
 
 
 @dataclass(frozen=True)
@@ -77,8 +111,10 @@ def _context(project: Project, content: Content, clinic: Clinic, handout: Handou
         intro=intro,
         topics=[loc.topic(t, handout.route) for t in topics],
         content_version=content.version,
-        clinical_review_pending=not all(t.reviewed for t in topics),
-        translation_unreviewed=not catalog.is_source and not catalog.review.done,
+        clinical_review_pending=clinical_review_pending(topics),
+        # The draft notice first; _reviewed() decides from what the handout printed.
+        translation_unreviewed=not all(c.is_source for c in (catalog, second) if c),
+        translation_review=None,
         css=Markup(css),  # our own stylesheet; <style> content must not be escaped
         # The clinic's style.css comes after ours so it wins; checked in assets.css_problem
         # (no "</"), so inlining it cannot end the <style> element.

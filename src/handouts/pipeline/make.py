@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..domain import MAX_PAGES
 from ..errors import UserError
 from ..i18n.catalogs import Catalog, available_languages, load_catalog
 from ..inputs.clinic import Clinic, load_clinic
@@ -95,18 +96,26 @@ def render(inputs: Inputs, composed: Composed, strict: bool = False) -> Rendered
     """The PDF of a composed handout, with WeasyPrint's warnings (not the composer's).
 
     `strict`: any warning is an error (see `fail_on_warnings`)."""
+    rendered = render_document(inputs.project, composed.html, (inputs.clinic.folder,),
+                               personal=bool(composed.handout.patient))
+    if strict:
+        fail_on_warnings(rendered.warnings)
+    return rendered
+
+
+def render_document(project: Project, html: str, roots: tuple[Path, ...] = (), *,
+                    personal: bool = False, max_pages: int = MAX_PAGES) -> Rendered:
+    """Any of our HTML (a handout, a review packet) as a PDF with every warning: it may
+    read the project's templates, its CJK faces and `roots`."""
     from .fonts import ensure
     from .render import render_pdf
 
-    h = composed.handout
-    templates = inputs.project.templates_dir
-    fonts = ensure(inputs.project)  # an installed package makes them on first use
-    roots = (templates, inputs.clinic.folder, fonts)
-    pdf, log = render_pdf(composed.html, templates, roots, {templates / "fonts": fonts})
+    templates = project.templates_dir
+    fonts = ensure(project)  # an installed package makes them on first use
+    pdf, log = render_pdf(html, templates, (templates, *roots, fonts),
+                          {templates / "fonts": fonts}, max_pages=max_pages)
     warnings = tuple(log.warnings) + tuple(f"refused resource {url}" for url in log.refused) \
-        + _glyph_warnings(log.missing_glyphs, personal=bool(h.patient))
-    if strict:
-        fail_on_warnings(warnings)
+        + _glyph_warnings(log.missing_glyphs, personal=personal)
     return Rendered(pdf, warnings, tuple(sorted(log.reads.items())))
 
 

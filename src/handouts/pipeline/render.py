@@ -111,11 +111,12 @@ def _weasy():
 
 
 def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
-               aliases: dict[Path, Path] | None = None) -> tuple[bytes, RenderLog]:
+               aliases: dict[Path, Path] | None = None,
+               max_pages: int = MAX_PAGES) -> tuple[bytes, RenderLog]:
     """Render one handout's HTML to PDF bytes, with what it read and the warnings it gave.
 
     Only files inside `asset_roots` are served; `aliases` maps a folder the HTML refers
-    to onto the folder that holds its files."""
+    to onto the folder that holds its files; a review packet may allow more pages."""
     weasyprint, font_config, fetcher_class = _weasy()
     log = RenderLog()
     handler = _Capture(log)
@@ -127,9 +128,9 @@ def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
                                    url_fetcher=fetcher)
         options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
         document = html_doc.render(font_config=font_config, **options)
-        if len(document.pages) > MAX_PAGES:
+        if len(document.pages) > max_pages:
             raise UserError(f"the handout has {len(document.pages)} pages, more than "
-                            f"{MAX_PAGES}: a style sheet or template makes the layout "
+                            f"{max_pages}: a style sheet or template makes the layout "
                             "explode (font size, page size?)")
         # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
         document.metadata.attachments = []
