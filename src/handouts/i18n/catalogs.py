@@ -94,6 +94,16 @@ class Catalog:
         key = f"{context}\x04{msgid}" if context else msgid
         return self._translations._catalog.get(key)  # type: ignore[attr-defined]
 
+    def lookup_plural(self, context: str | None, singular: str, plural: str,
+                      n: int) -> str | None:
+        """The form of a plural entry that `n` takes in this language (its Plural-Forms),
+        or None when this catalog has none (caller falls back)."""
+        if self.is_source:
+            return singular if n == 1 else plural
+        key = f"{context}\x04{singular}" if context else singular
+        index = self._translations.plural(n)  # type: ignore[attr-defined]
+        return self._translations._catalog.get((key, index))  # type: ignore[attr-defined]
+
 
 def load_catalog(locales: Path, lang: Language) -> Catalog:
     if lang.tag == SOURCE_LANGUAGE:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel.messages.pofile import PoFileError, read_po
 
-from ..domain import bold_marks, has_stray_percent, placeholder_names
+from ..domain import bold_marks, has_stray_percent, is_number, placeholder_names
 from ..errors import Problem, UserError, display_path
 
 _BRACES = re.compile(r"\{(\w+)\}")
@@ -22,12 +22,22 @@ def placeholders(text: str) -> list[str]:
     return sorted(placeholder_names(text) + ["{" + n + "}" for n in _BRACES.findall(text)])
 
 
-def message_problems(msgid: str, msgstr: str) -> list[str]:
-    """What is wrong with one translation (empty when fine)."""
+def message_problems(msgid: str, msgstr: str, counted: bool = False) -> list[str]:
+    """What is wrong with one translation (empty when fine).
+
+    `counted`: `msgstr` is one plural form of an entry that counts; such a form may leave
+    out the number (Arabic writes the dual "ساعتين" with no 2), nothing else."""
     out = []
-    if placeholders(msgid) != placeholders(msgstr):
-        out.append(f"placeholders differ: msgid has {placeholders(msgid)}, "
-                   f"msgstr has {placeholders(msgstr)}")
+    expected, got = placeholders(msgid), placeholders(msgstr)
+    if counted:
+        def kept(names: list[str]) -> list[str]:
+            return [n for n in names if not is_number(n)]
+
+        same = kept(expected) == kept(got) and set(got) <= set(expected)
+    else:
+        same = expected == got
+    if not same:
+        out.append(f"placeholders differ: msgid has {expected}, msgstr has {got}")
     if has_stray_percent(msgstr):
         out.append("a lone '%' in msgstr; write '%%' for a percent sign")
     if _MARKUP.search(msgstr) and not _MARKUP.search(msgid):
@@ -50,10 +60,11 @@ def check_po(po: Path) -> tuple[object, list[Problem]]:
     for msg in catalog:
         if not msg.id or not msg.string or msg.fuzzy:
             continue
-        pairs = zip(msg.id, msg.string, strict=False) if isinstance(msg.id, tuple) \
-            else [(msg.id, msg.string)]
-        for msgid, msgstr in pairs:
-            for p in message_problems(msgid, msgstr or msgid):
-                problems.append(Problem(shown, msg.lineno, p))
+        if isinstance(msg.id, tuple):  # a plural entry: every form against msgid_plural
+            found = [f"msgstr[{i}]: {p}" for i, form in enumerate(msg.string)
+                     for p in message_problems(msg.id[1], form or msg.id[1], counted=True)]
+        else:
+            found = message_problems(msg.id, msg.string)
+        problems += [Problem(shown, msg.lineno, p) for p in found]
     return catalog, problems
 

@@ -88,31 +88,49 @@ def _weasy():
 def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
                strict: bool = False) -> tuple[bytes, RenderLog]:
     """Render one handout's HTML to PDF bytes."""
+    document, log = lay_out(html, base_dir, asset_roots, strict)
+    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
+    pdf = _captured(log, lambda: document.write_pdf(**options))
+    return pdf, log
+
+
+def lay_out(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
+            strict: bool = False):
+    """One handout's HTML laid out in pages (a WeasyPrint Document), before writing a PDF;
+    the layout tests read its boxes."""
     weasyprint, font_config, fetcher_class = _weasy()
     log = RenderLog()
+
+    def layout():
+        fetcher = fetcher_class(asset_roots, log)
+        html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher)
+        return html_doc.render(font_config=font_config, pdf_variant=PDF_VARIANT,
+                               pdf_identifier=True)
+
+    document = _captured(log, layout)
+    if len(document.pages) > MAX_PAGES:
+        raise UserError(f"the handout has {len(document.pages)} pages, more than "
+                        f"{MAX_PAGES}: a style sheet or template makes the layout "
+                        "explode (font size, page size?)")
+    # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+    if strict and log.refused:
+        raise UserError("refused resource(s): " + ", ".join(log.refused))
+    return document, log
+
+
+def _captured(log: RenderLog, work):
+    """Run `work` with WeasyPrint's warnings going to `log`."""
     handler = _Capture(log)
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fetcher = fetcher_class(asset_roots, log)
-        html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher)
-        options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
-        document = html_doc.render(font_config=font_config, **options)
-        if len(document.pages) > MAX_PAGES:
-            raise UserError(f"the handout has {len(document.pages)} pages, more than "
-                            f"{MAX_PAGES}: a style sheet or template makes the layout "
-                            "explode (font size, page size?)")
-        # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
-        document.metadata.attachments = []
-        for page in document.pages:
-            page.links = [link for link in page.links if link[0] != "attachment"]
-        pdf = document.write_pdf(**options)
+        return work()
     finally:
         logger.removeHandler(handler)
-    if strict and log.refused:
-        raise UserError("refused resource(s): " + ", ".join(log.refused))
-    return pdf, log
 
 
 def source_date() -> str | None:
