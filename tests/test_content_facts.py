@@ -66,8 +66,53 @@ def test_aftercare_lists_the_warning_signs_with_the_emergency_number(handouts, c
     emergency = clinic.contact.emergency_number
     assert has(t, f"Call {emergency} now if you have")
     for sign in ("Chest pain", "Trouble breathing", "very bad headache", "Fainting",
-                 "Confusion that does not go away"):
+                 "Confusion that does not go away",
+                 "Swelling of your face, lips, tongue, or throat, or hives all over your body",
+                 "This can be an allergic reaction"):
         assert has(t, sign), f"aftercare ({route}) lacks the warning sign {sign!r}"
+    # Trouble seeing alone is an expected effect, not an emergency: only with a headache.
+    assert has(t, "A sudden, very bad headache, with or without trouble seeing")
+    assert not has(t, "Sudden trouble seeing")
+    assert has(t, "See things blurred or double")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_aftercare_says_when_to_call_the_clinic(handouts, clinic, route):
+    t = text(handouts, "aftercare", route)
+    assert has(t, "Throwing up that does not stop")
+    assert has(t, f"Call {clinic.contact.phone}. After hours, call "
+                  f"{clinic.contact.after_hours_phone}.")
+    site = {"iv": "Redness, swelling, warmth, or pain where the IV went in",
+            "im": "Redness, swelling, warmth, or pain where the shot went in"}
+    for r, phrase in site.items():
+        assert has(t, phrase) == (r == route), f"aftercare ({route}): {phrase!r}"
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_aftercare_has_a_section_for_the_person_staying_with_the_patient(handouts, clinic,
+                                                                        route):
+    t = text(handouts, "aftercare", route)
+    c = clinic.contact
+    assert has(t, "For the person staying with you")
+    assert has(t, "Please stay with the patient for the rest of the day and tonight")
+    assert has(t, f"Call {c.emergency_number} if they are very hard to wake up, breathe very "
+                  "slowly")
+    assert has(t, f"Call or text {c.crisis_line} if they talk about hurting")
+    assert has(t, f"Call us at {c.after_hours_phone} if they are confused")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_handout_opens_with_the_most_important_and_carries_every_number(
+        handouts, clinic, stage, route):
+    t = text(handouts, stage, route)
+    c = clinic.contact
+    assert t.index("Most important") < t.index("Page 1 of")  # on page 1, before its footer
+    assert has(t, "Numbers to keep")
+    for label, number in (("Emergency", c.emergency_number),
+                          ("Suicide and crisis line", c.crisis_line),
+                          ("Clinic, after hours", c.after_hours_phone)):
+        assert has(t, f"{label} {number}"), f"{stage} ({route}) lacks {label} {number}"
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -85,6 +130,10 @@ def test_ketamine_aftercare_uses_the_clinic_no_driving_hours(handouts, clinic, r
     hours = clinic.protocol.no_driving_hours
     aftercare = text(handouts, "aftercare", route)
     assert has(aftercare, f"Do not drive or use machines for {hours} hours")
+    # Alcohol and big decisions wait as long as driving: "today" ends at midnight.
+    assert has(aftercare, f"Do not drink alcohol for {hours} hours")
+    assert has(aftercare, f"Do not make big decisions or sign important papers for {hours} hours")
+    assert not has(aftercare, "alcohol today") and not has(aftercare, "papers today")
     assert has(text(handouts, "infusion-day", route), f"You must not drive for {hours} hours")
 
 
@@ -97,14 +146,16 @@ def test_esketamine_no_driving_until_the_next_day_after_restful_sleep(handouts, 
         assert not has(t, f"drive or use machines for {clinic.protocol.no_driving_hours} hours")
 
 
-def test_esketamine_observation_of_at_least_two_hours(handouts, clinic):
+def test_esketamine_observation_in_one_unit(handouts, clinic):
     consultation = text(handouts, "consultation", "esketamine")
     day = text(handouts, "infusion-day", "esketamine")
     assert has(consultation, "stay at least 2 hours after each dose")
-    assert has(day, "You must stay at least 2 hours after each dose")
     minutes = clinic.observation_minutes("esketamine")
     assert minutes >= 120
     assert has(day, f"You stay with us for at least {minutes} minutes")
+    # one fact, one unit: the infusion-day sheet does not also say "2 hours" for it
+    assert not has(day, "at least 2 hours after")
+    assert has(day, "These FDA rules set the least time everyone stays after a dose")
 
 
 def test_esketamine_day_has_the_label_rules(handouts):
@@ -113,18 +164,39 @@ def test_esketamine_day_has_the_label_rules(handouts):
     assert has(day, "for at least 30 minutes before your dose")
     assert has(day, "use it at least 1 hour before your dose")  # nasal steroid/decongestant
     assert has(day, "About 40 minutes after your dose, we check your blood pressure again")
+    # oxygen is watched throughout (REMS: pulse oximetry), not checked once
+    assert has(day, "We watch your breathing and check your oxygen level the whole time")
     assert not has(day, "drips"), "the IV timeline must not show for esketamine"
+
+
+def test_esketamine_breastfeeding_and_young_adult_warnings(handouts):
+    consultation = text(handouts, "consultation", "esketamine")
+    assert has(consultation, "Do not breastfeed while you use esketamine")
+    for t in (consultation, text(handouts, "aftercare", "esketamine")):
+        assert has(t, "suicidal thoughts") and has(t, "24 and younger")
+    for route in ("iv", "im"):  # the boxed warning is esketamine's label, not ketamine's
+        assert not has(text(handouts, "consultation", route), "24 and younger")
 
 
 def test_iv_day_has_the_clinic_fasting_times_and_timeline(handouts, clinic):
     day = text(handouts, "infusion-day", "iv")
     p = clinic.protocol
-    assert has(day, f"Stop eating food {p.fasting_solids_hours} hours before your visit")
-    assert has(day, f"clear liquids until {p.fasting_clear_liquids_hours} hours before your visit")
+    assert has(day, f"Eat it at least {p.fasting_solids_hours} hours before your appointment")
+    assert has(day, "Your last meal must be light, like toast")
+    assert has(day, f"Do not eat meat or fried or fatty food for {p.fasting_heavy_meal_hours} "
+                    "hours")
+    assert has(day, f"clear liquids until {p.fasting_clear_liquids_hours} hours before your "
+                    "appointment")
     assert has(day, f"Arrive {p.arrive_minutes_early} minutes early")
-    assert has(day, "This takes about 40 minutes")
+    assert has(day, f"This takes about {p.infusion_minutes} minutes")
     assert has(day, "blood pressure, heart rate, and oxygen")
     assert has(day, f"You rest with us for at least {clinic.observation_minutes('iv')} minutes")
+    # eating too late has a consequence, and what to do about it is said up front
+    assert has(day, "we may have to move your treatment to another day")
+    assert has(day, "Ate too late, no ride home, or feeling sick? Call us before you come")
+    hours = -(-clinic.visit_minutes("iv") // 60)
+    assert has(day, f"Plan to be with us for up to {hours} hours")
+    assert has(day, "Your treatment day, step by step")
     for esketamine_only in ("spray", "REMS", "2 hours before your dose"):
         assert not has(day, esketamine_only), f"IV day shows esketamine text {esketamine_only!r}"
 
@@ -132,7 +204,8 @@ def test_iv_day_has_the_clinic_fasting_times_and_timeline(handouts, clinic):
 def test_im_day_describes_a_shot_not_an_infusion(handouts, clinic):
     day = text(handouts, "infusion-day", "im")
     assert has(day, "shot into a muscle")
-    assert has(day, f"Stop eating food {clinic.protocol.fasting_solids_hours} hours")
+    assert has(day, f"at least {clinic.protocol.fasting_solids_hours} hours before your "
+                    "appointment")
     assert not has(day, "drips") and not has(day, "REMS")
 
 
@@ -140,8 +213,14 @@ def test_im_day_describes_a_shot_not_an_infusion(handouts, clinic):
 def test_consultation_covers_routes_and_the_fda_warning(handouts, route):
     t = text(handouts, "consultation", route)
     for phrase in ("IV infusion", "Shot into a muscle", "Esketamine nasal spray",
-                   "October 2023", "NMDA receptor", "treatment-resistant depression"):
+                   "October 2023", "treatment-resistant depression",
+                   "two forms that are mirror images of each other",
+                   "You may not be able to have this treatment if you",
+                   "The medicine raises your blood pressure for a short time"):
         assert has(t, phrase), f"consultation ({route}) lacks {phrase!r}"
+    assert not has(t, "close cousin")
+    # lamotrigine's study was of ketamine: not on the esketamine sheet
+    assert has(t, "Lamotrigine") == (route != "esketamine")
 
 
 # --- reading level -------------------------------------------------------------------

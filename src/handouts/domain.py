@@ -27,21 +27,33 @@ ESKETAMINE_FOOD_HOURS = 2
 ESKETAMINE_LIQUIDS_MINUTES = 30
 
 # Placeholders the clinical text may use, and how each value is shown: phone
-# numbers and URLs are left-to-right runs even inside Arabic text.
+# numbers and URLs are left-to-right runs even inside Arabic text, and a phone
+# number never breaks across lines.
 PLACEHOLDERS: dict[str, str] = {
     "clinic_name": "text",
-    "phone": "ltr",
-    "after_hours_phone": "ltr",
-    "emergency_number": "ltr",
-    "crisis_line": "ltr",
+    "phone": "phone",
+    "after_hours_phone": "phone",
+    "emergency_number": "phone",
+    "crisis_line": "phone",
     "website": "ltr",
     "address": "text",
     "fasting_solids_hours": "number",
+    "fasting_heavy_meal_hours": "number",
     "fasting_clear_liquids_hours": "number",
     "arrive_minutes_early": "number",
+    "infusion_minutes": "number",
     "observation_minutes": "number",
     "no_driving_hours": "number",
+    "visit_hours": "number",          # computed: arrival to going home, rounded up
 }
+
+# Pictograms a topic may put beside a heading or an item (templates/icons/<id>.svg, from
+# Tabler Icons, MIT). Those that show a direction (a car driving forward) are mirrored in
+# right-to-left languages.
+ICONS = ("no-food", "no-drinks", "no-driving", "driver", "no-alcohol", "call-emergency",
+         "call-crisis", "call-clinic", "blood-pressure", "rest", "companion", "clock",
+         "checklist", "diary")
+DIRECTIONAL_ICONS = frozenset({"no-driving", "driver", "call-emergency"})
 
 # Defaults of the command line and the library alike.
 DEFAULT_CLINIC = Path("clinics/demo")
@@ -89,6 +101,20 @@ def tokens(text: str) -> Iterator[Token]:
 
 def placeholder_names(text: str) -> list[str]:
     return [t.text for t in tokens(text) if t.kind == "placeholder"]
+
+
+# The count a template's ngettext passes (Jinja's i18n extension names it `num`).
+COUNT = "num"
+
+
+def is_number(name: str) -> bool:
+    """Whether a placeholder holds a number (which may choose a plural form)."""
+    return PLACEHOLDERS.get(name) == "number" or name == COUNT
+
+
+def counted_placeholder(text: str) -> str | None:
+    """The number placeholder a string counts (the first), or None."""
+    return next((n for n in placeholder_names(text) if is_number(n)), None)
 
 
 def bold_marks(text: str) -> int:

@@ -178,8 +178,10 @@ def test_bilingual_handout(demo_inputs, tmp_path):
                                   second_lang="en"))[0]
     html = make(demo_inputs, h, fmt="html").data.decode()
     assert '<html lang="es" dir="ltr"' in html
+    # Every section again in English, the "most important" box included.
     assert html.count('class="topic second-lang" lang="en" dir="ltr"') == len(
-        demo_inputs.content.stages["aftercare"].topic_ids(h.route))
+        demo_inputs.content.stages["aftercare"].topic_ids(h.route)) - 1
+    assert html.count('<div class="second-lang" lang="en" dir="ltr">') == 1
     text = pdf_text(path.read_bytes())
     assert "Después de su tratamiento" in text and "After your treatment" in text
     assert pdf_reader(path.read_bytes()).trailer["/Root"]["/Lang"] == "es"

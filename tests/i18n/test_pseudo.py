@@ -40,7 +40,9 @@ def pseudo_build(tmp_path_factory):
     buf.seek(0)
     catalog = read_po(buf, locale=PSEUDO)
     for msg in catalog:
-        if msg.id:
+        if isinstance(msg.id, tuple):  # a plural entry: every form, from msgid_plural
+            msg.string = tuple(pseudo(msg.id[1]) for _ in range(catalog.num_plurals))
+        elif msg.id:
             msg.string = pseudo(msg.id)
             assert placeholders(msg.string) == placeholders(msg.id)
     buf = io.BytesIO()

@@ -70,6 +70,30 @@ def test_esketamine_minimum_cannot_be_lowered(clinic):
             "minimum of 120 minutes, which cannot be lowered") in errors(clinic)
 
 
+def test_heavy_meal_fast_is_never_shorter_than_a_light_one(clinic):
+    set_yaml(clinic, "fasting_solids_hours: 6 ", "fasting_solids_hours: 10 ")
+    set_yaml(clinic, "fasting_heavy_meal_hours: 8 ", "fasting_heavy_meal_hours: 9 ")
+    assert ("protocol.fasting_heavy_meal_hours: 9 is less than fasting_solids_hours (10); a "
+            "heavy meal needs at least as long a fast as a light one") in errors(clinic)
+    set_yaml(clinic, "fasting_heavy_meal_hours: 9 ", "fasting_heavy_meal_hours: 7 ")
+    assert ("protocol.fasting_heavy_meal_hours: expected a whole number of hours from 8 to 12, "
+            "got 7") in errors(clinic)
+
+
+def test_optional_protocol_keys_default_from_the_guidance(clinic):
+    set_yaml(clinic, "  fasting_heavy_meal_hours: 8      # meat, fried or fatty food\n", "")
+    set_yaml(clinic, "  infusion_minutes: 40             # the IV drip\n", "")
+    set_yaml(clinic, "fasting_solids_hours: 6 ", "fasting_solids_hours: 10 ")
+    p = load_clinic(clinic).protocol
+    assert (p.fasting_heavy_meal_hours, p.infusion_minutes) == (10, 40)  # never below light
+
+
+def test_infusion_minutes_bounded(clinic):
+    set_yaml(clinic, "infusion_minutes: 40 ", "infusion_minutes: 10 ")
+    assert ("protocol.infusion_minutes: expected a whole number of minutes from 30 to 120, "
+            "got 10") in errors(clinic)
+
+
 def test_esketamine_observation_defaults_to_rems_minimum():
     c = load_clinic(DEMO)
     assert c.observation_minutes("iv") == 60 and c.observation_minutes("esketamine") == 120

@@ -99,7 +99,7 @@ def test_topic_errors_name_file_and_line(content):
     assert any(m.startswith(f"{topic}:{crisis_line}: ") and "unknown placeholder "
                "%(crisis_lne)s" in m and "did you mean 'crisis_line'?" in m for m in messages)
     assert any("'warnings' is not one of 'text', 'bullets', 'steps', 'checklist', 'warning', "
-               "'callout'; did you mean 'warning'?" in m for m in messages)
+               "'callout', 'summary', 'diary'; did you mean 'warning'?" in m for m in messages)
 
 
 def test_stage_with_unknown_topic(content):

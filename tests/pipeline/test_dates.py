@@ -78,18 +78,21 @@ def test_haitian_creole_names_come_from_our_supplement(personalised):
     assert "mèkredi 2 desanm 23:30" in text  # stop eating, the evening before
 
 
-@pytest.mark.parametrize("tag, sentence", [
-    ("pt-BR", "Pare de comer em qua., 2 de dez., às 23:30"),
-    ("pt-BR", "Chegue às 05:15"),
-    ("zh-Hans", "从12月2日（周三）23:30起不要再吃东西"),
+@pytest.mark.parametrize("tag, time", [
+    ("pt-BR", "em qua., 2 de dez., às 23:30"),   # the last light meal, the evening before
+    ("pt-BR", "às 05:15"),                       # arrive
+    ("zh-Hans", "12月2日（周三）23:30"),
+    ("zh-Hans", "05:15"),
 ])
-def test_the_sentence_around_the_time_reads_right(personalised, tag, sentence):
-    assert sentence in personalised[tag]
+def test_the_timeline_times_read_right(personalised, tag, time):
+    # The narrow time column may wrap a date from its time (Chinese has no space to keep).
+    pattern = r"\s*".join(re.escape(part) for part in re.split(r"(?<=）)", time))
+    assert re.search(pattern, personalised[tag]), time
 
 
-def test_arabic_sentence_around_the_time(demo_inputs):
+def test_arabic_timeline_times(demo_inputs):
     html = make(demo_inputs, plan(demo_inputs, Options(
         clinic_dir=DEMO, stages=("infusion-day",), langs=("ar",), output="x.pdf",
         patient=make_patient("Ana", "2026-12-03T05:30", None)))[0], fmt="html").data.decode()
-    assert "توقف عن الأكل يوم الأربعاء 2 ديسمبر، الساعة 11:30 م" in html
-    assert "احضر الساعة 5:15 ص" in html
+    assert "يوم الأربعاء 2 ديسمبر، الساعة 11:30 م" in html  # the last light meal
+    assert "الساعة 5:15 ص" in html                          # arrive

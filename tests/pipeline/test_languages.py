@@ -67,7 +67,7 @@ def test_arabic_is_right_to_left_and_numbers_stay_readable(demo_inputs):
     (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("ar",)))
     html = make(demo_inputs, h, fmt="html").data.decode()
     assert '<html lang="ar" dir="rtl"' in html
-    assert '<bdi dir="ltr">(555) 014-2290</bdi>' in html
+    assert '<bdi dir="ltr" class="phone">(555) 014-2290</bdi>' in html
     assert '<bdi dir="ltr">1200 Alder Street, Suite 300, Portland, OR 97205</bdi>' in html
 
 

@@ -69,6 +69,28 @@ def test_pdf_ua_structure(handouts):
     assert "QR code for our website" in alts
 
 
+def test_pictograms_are_artifacts_not_figures(handouts):
+    """The icons repeat the words beside them: drawn inside /Artifact marked content, so
+    they are neither in the tag tree (only the logo and the QR code are figures) nor read."""
+    pdf, tags, alts = structure(handouts["plain"])
+    assert sorted(alts) == ["Cedar Ridge Ketamine Clinic", "QR code for our website"]
+    page = pdf.pages[0]
+    drawn = [name for name, xobject in page.Resources.XObject.items()
+             if xobject.get("/Subtype") == "/Form"]
+    assert len(drawn) >= 6, drawn  # the summary's and the timeline's icons (SVG forms)
+    inside_artifact = 0
+    depth = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op in ("BDC", "BMC"):
+            depth.append(str(operands[0]))
+        elif op == "EMC" and depth:
+            depth.pop()
+        elif op == "Do" and str(operands[0]) in drawn and "/Artifact" in depth:
+            inside_artifact += 1
+    assert inside_artifact >= 6
+
+
 def test_tables_tagged(demo_inputs):
     (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=("en",)))
     _, tags, _ = structure(make(demo_inputs, h).data)
@@ -80,9 +102,9 @@ def test_personal_details_in_text_not_metadata(handouts):
     text = pdf_text(data)
     assert NAME in text and PROVIDER in text
     assert "Tuesday, December 1, 2026, 7:30 AM" in text
-    assert "Stop eating food at 1:30 AM" in text  # 6 h before, from clinic.yaml
-    assert "Stop drinking clear liquids at 5:30 AM" in text  # 2 h before
-    assert "Arrive at 7:15 AM" in text  # 15 min early
+    # The timeline's times, from clinic.yaml (tests/pipeline/test_timeline.py has them all)
+    assert "1:30 AM Last light meal, like toast" in text  # 6 h before
+    assert "7:15 AM Arrive at the clinic" in text  # 15 min early
     pdf = pikepdf.open(io.BytesIO(data))
     meta = str(pdf.open_metadata()) + repr(dict(pdf.docinfo))
     for secret in (NAME, "Testperson", PROVIDER, "2026-12-01"):

@@ -36,9 +36,11 @@ contact:                       # phone numbers in quotes so YAML keeps them as t
   crisis_line: "988"
 
 protocol:                      # filled into the handouts' text; checked against safe ranges
-  fasting_solids_hours: 6      # no solid food this many hours before (6 to 12)
+  fasting_solids_hours: 6      # last light meal (like toast) this many hours before (6 to 12)
+  # fasting_heavy_meal_hours: 8  # meat, fried or fatty food (8 to 12; default 8)
   fasting_clear_liquids_hours: 2   # clear liquids allowed until this many hours before (2 to 8)
   arrive_minutes_early: 15     # 0 to 120
+  # infusion_minutes: 40       # how long the IV drip runs (30 to 120; default 40)
   observation_minutes: 60      # rest at the clinic after IV/IM treatment (30 to 480)
   no_driving_hours: 24         # 24 to 72 (the ketamine label: 24 hours or more)
   escort_required: true        # true or false

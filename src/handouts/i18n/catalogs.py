@@ -84,11 +84,26 @@ class Catalog:
         """The translation, or None when this catalog has none (caller falls back)."""
         if self.is_source:
             return msgid
+        self._note(context, msgid)
+        key = f"{context}\x04{msgid}" if context else msgid
+        return self._translations._catalog.get(key)  # type: ignore[attr-defined]
+
+    def _note(self, context: str | None, msgid: str) -> None:
+        """Record the lookup for `recording()`: the notices follow what a handout prints."""
         used = _USED.get()
         if used is not None:
             used.setdefault(self.language.tag, set()).add((context, msgid))
-        key = f"{context}\x04{msgid}" if context else msgid
-        return self._translations._catalog.get(key)  # type: ignore[attr-defined]
+
+    def lookup_plural(self, context: str | None, singular: str, plural: str,
+                      n: int) -> str | None:
+        """The form of a plural entry that `n` takes in this language (its Plural-Forms),
+        or None when this catalog has none (caller falls back)."""
+        if self.is_source:
+            return singular if n == 1 else plural
+        self._note(context, singular)  # a plural entry's approval is keyed by its singular
+        key = f"{context}\x04{singular}" if context else singular
+        index = self._translations.plural(n)  # type: ignore[attr-defined]
+        return self._translations._catalog.get((key, index))  # type: ignore[attr-defined]
 
 
 def load_catalog(locales: Path, lang: Language, prebuilt: bool = False) -> Catalog:

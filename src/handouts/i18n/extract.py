@@ -3,7 +3,9 @@
 It follows Babel's four-argument contract, so `pybabel extract -F babel.cfg`
 works as well as `handouts i18n extract`. Each string is a `pgettext` call:
 its context names the topic and field, its line is the real line in the YAML,
-and a block's `note` becomes a translator comment.
+and a block's `note` becomes a translator comment. A string that counts is an
+`npgettext` call (msgid: the singular, msgid_plural: the plural), so each
+language writes every plural form its `Plural-Forms` header asks for.
 """
 
 from __future__ import annotations
@@ -23,4 +25,10 @@ def extract_yaml(fileobj, keywords, comment_tags, options):
         comments = [msg.note] if msg.note else []
         if "%(" in msg.text:
             comments.append("Keep each %(name)s placeholder exactly as it is.")
-        yield msg.line, "pgettext", (msg.context, msg.text), comments
+        if msg.count:
+            # One line (under the .pot's width): a wrapped comment reads back as two.
+            comments.append(f"%({msg.count})s picks the plural form (a form may leave it "
+                            "out, as Arabic's dual)")
+            yield msg.line, "npgettext", (msg.context, msg.one, msg.text), comments
+        else:
+            yield msg.line, "pgettext", (msg.context, msg.text), comments

@@ -43,13 +43,15 @@ class Contact:
 
 @dataclass(frozen=True)
 class Protocol:
-    fasting_solids_hours: int
+    fasting_solids_hours: int         # a light meal, like toast (ASA: 6 h or more)
     fasting_clear_liquids_hours: int
     arrive_minutes_early: int
     observation_minutes: int
     no_driving_hours: int
     escort_required: bool
     esketamine_observation_minutes: int = ESKETAMINE_MIN_OBSERVATION_MINUTES
+    fasting_heavy_meal_hours: int = 8  # meat, fried or fatty food (ASA: 8 h or more)
+    infusion_minutes: int = 40         # how long the IV drip runs (40 in most studies)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,15 @@ class Clinic:
             return self.protocol.esketamine_observation_minutes
         return self.protocol.observation_minutes
 
+    def treatment_minutes(self, route: str) -> int:
+        """How long the medicine itself takes: the IV drip; a shot or a spray, none."""
+        return self.protocol.infusion_minutes if route == "iv" else 0
+
+    def visit_minutes(self, route: str) -> int:
+        """From arrival until the earliest time to go home."""
+        return (self.protocol.arrive_minutes_early + self.treatment_minutes(route)
+                + self.observation_minutes(route))
+
     def values(self, route: str) -> dict[str, str | int]:
         """Placeholder values for the clinical text, raw (not yet locale-formatted)."""
         c, p = self.contact, self.protocol
@@ -83,10 +94,14 @@ class Clinic:
             "emergency_number": c.emergency_number, "crisis_line": c.crisis_line,
             "website": c.website, "address": c.address,
             "fasting_solids_hours": p.fasting_solids_hours,
+            "fasting_heavy_meal_hours": p.fasting_heavy_meal_hours,
             "fasting_clear_liquids_hours": p.fasting_clear_liquids_hours,
             "arrive_minutes_early": p.arrive_minutes_early,
+            "infusion_minutes": p.infusion_minutes,
             "observation_minutes": self.observation_minutes(route),
             "no_driving_hours": p.no_driving_hours,
+            # Rounded up to whole hours: the person taking you home plans for no less.
+            "visit_hours": -(-self.visit_minutes(route) // 60),
         }
 
 
@@ -177,9 +192,11 @@ def _protocol(r: Reader) -> Protocol | None:
     if not p:
         return None
     protocol = Protocol(
-        # ASA fasting guidance: light meal 6 h, clear liquids 2 h before sedation.
+        # ASA fasting guidance: a light meal 6 h, meat or fried or fatty food 8 h, clear
+        # liquids 2 h before sedation.
         fasting_solids_hours=p.integer("fasting_solids_hours", low=6, high=12,
                                        unit="hours", default=6),
+        fasting_heavy_meal_hours=_heavy_meal(p),
         fasting_clear_liquids_hours=p.integer("fasting_clear_liquids_hours", low=2,
                                               high=8, unit="hours", default=2),
         arrive_minutes_early=p.integer("arrive_minutes_early", low=0, high=120,
@@ -191,9 +208,26 @@ def _protocol(r: Reader) -> Protocol | None:
                                    unit="hours", default=24),
         escort_required=p.boolean("escort_required"),
         esketamine_observation_minutes=_esketamine_observation(p),
+        # Most studies ran the drip over 40 minutes; some clinics run it longer.
+        infusion_minutes=p.integer("infusion_minutes", low=30, high=120, unit="minutes",
+                                   required=False, default=40),
     )
     p.finish()
     return protocol
+
+
+def _heavy_meal(p: Reader) -> int:
+    """Optional: at least 8 hours (ASA) and at least the light meal's fast, its default."""
+    light = p.data.get("fasting_solids_hours")
+    light = light if isinstance(light, int) and not isinstance(light, bool) \
+        and 6 <= light <= 12 else 6
+    key = "fasting_heavy_meal_hours"
+    hours = p.integer(key, low=8, high=12, unit="hours", required=False,
+                      default=max(8, light))
+    if p.has(key) and hours is not None and hours < light:
+        p.error(key, f"{hours} is less than fasting_solids_hours ({light}); a heavy meal "
+                     "needs at least as long a fast as a light one")
+    return max(hours or 8, light)
 
 
 def _esketamine_observation(p: Reader) -> int:

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain import (
+    ICONS,
     PLACEHOLDERS,
     ROUTES,
     STAGES,
     bold_marks,
+    counted_placeholder,
     did_you_mean,
     has_stray_percent,
+    is_number,
     placeholder_names,
     quote,
 )
@@ -28,13 +31,23 @@ from ..errors import Problems, UserError
 from .schema import Reader
 from .yamlio import YMap, load_yaml
 
-BLOCK_KINDS = ("text", "bullets", "steps", "checklist", "warning", "callout")
+# summary: the "most important" box that opens a handout; diary: a 7-day table whose
+# items are the column headings.
+BLOCK_KINDS = ("text", "bullets", "steps", "checklist", "warning", "callout", "summary",
+               "diary")
+_NEEDS_ITEMS = ("bullets", "steps", "checklist", "summary", "diary")
 TOPIC_ID = r"[a-z0-9][a-z0-9-]{0,40}"
 
 
 @dataclass(frozen=True)
 class Message:
-    """One translatable string of the source text."""
+    """One translatable string of the source text.
+
+    A string that counts (it holds a number placeholder such as
+    `%(no_driving_hours)s`) has its English singular in `one` and becomes a
+    gettext plural entry (msgid = `one`, msgid_plural = `text`): the number
+    chooses the form, so Russian reads "1 час / 2 часа / 6 часов".
+    """
 
     text: str
     context: str           # msgctxt: names the topic and field
@@ -42,9 +55,16 @@ class Message:
     line: int
     note: str | None = None
     routes: frozenset[str] | None = None  # None: shown for every route
+    one: str | None = None   # the singular, for a string that counts
+    icon: str | None = None  # a pictogram shown with this text (domain.ICONS)
 
     def shown_for(self, route: str) -> bool:
         return self.routes is None or route in self.routes
+
+    @property
+    def count(self) -> str | None:
+        """The placeholder whose number chooses the plural form, if this string counts."""
+        return counted_placeholder(self.text) if self.one else None
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,7 @@ class Block:
     sources: tuple[str, ...]
     routes: frozenset[str] | None
     write_lines: int = 0  # blank lines to write on, after a checklist
+    closing: Message | None = None  # text after the items ("Call us at ...")
 
     def shown_for(self, route: str) -> bool:
         return self.routes is None or route in self.routes
@@ -107,6 +128,7 @@ class Topic:
         out = [self.title]
         for b in self.blocks:
             out += [m for m in (b.heading, b.text) if m] + list(b.items)
+            out += [b.closing] if b.closing else []
         return out
 
 
@@ -171,13 +193,38 @@ def load_content(root: Path) -> Content:
 
 
 def _message(r: Reader, key: str, context: str, *, required: bool = True,
-             routes: frozenset[str] | None = None, note: str | None = None) -> Message | None:
+             routes: frozenset[str] | None = None, note: str | None = None,
+             icon: str | None = None) -> Message | None:
     text = r.text(key, required=required, max_len=2000)
+    one = r.text(f"{key}_one", required=False, max_len=2000)
     if text is None:
         return None
     line = r.line(key) or 0
     _check_placeholders(text, r, line, r.name(key))
-    return Message(" ".join(text.split()), context, r.path, line, note, routes)
+    if one is not None:
+        _check_placeholders(one, r, r.line(f"{key}_one") or line, r.name(f"{key}_one"))
+    _check_count(text, one, r, line, key)
+    return Message(" ".join(text.split()), context, r.path, line, note, routes,
+                   " ".join(one.split()) if one else None, icon)
+
+
+def _check_count(text: str, one: str | None, r: Reader, line: int, key: str) -> None:
+    """A string with a number placeholder is a plural entry: it needs its singular form."""
+    numbers = [n for n in placeholder_names(text) if is_number(n)]
+    label = r.name(key)
+    if len(set(numbers)) > 1:
+        r.problems.add(r.path, line, f"{label}: counts {quote(sorted(set(numbers)))}; a "
+                       "string may count one number only (gettext chooses one plural form "
+                       "per string), so split the sentence")
+    elif numbers and one is None:
+        r.problems.add(r.path, line, f"{label}: counts %({numbers[0]})s, so it needs its "
+                       f"singular too: add '{key}_one' with the text for 1 (\"1 hour\")")
+    elif one is not None and not numbers:
+        r.problems.add(r.path, line, f"{label}_one: only a string with a number placeholder "
+                       "has a singular form")
+    elif one is not None and sorted(placeholder_names(one)) != sorted(placeholder_names(text)):
+        r.problems.add(r.path, line, f"{label}_one: must have the same placeholders as "
+                       f"{label}")
 
 
 def _check_placeholders(text: str, r: Reader, line: int, label: str) -> None:
@@ -191,6 +238,10 @@ def _check_placeholders(text: str, r: Reader, line: int, label: str) -> None:
     if bold_marks(text) % 2:
         r.problems.add(r.path, line, f"{label}: unpaired '**' (bold text needs ** on both "
                                      "sides)")
+
+
+def _icon(r: Reader) -> str | None:
+    return r.choice("icon", ICONS, required=False)
 
 
 def _routes(r: Reader) -> frozenset[str] | None:
@@ -256,15 +307,15 @@ def _load_block(b: Reader, tid: str, sources: dict[str, Source], seen: set[str])
     routes = _routes(b)
     note = b.text("note", required=False)
     ctx = f"{tid}/{bid}"
-    heading = _message(b, "heading", f"{ctx}/heading", required=False, note=note)
-    text = _message(b, "text", f"{ctx}/text", required=kind in ("text", "callout"), note=note)
+    heading = _message(b, "heading", f"{ctx}/heading", required=False, note=note,
+                       icon=_icon(b))
+    text = _message(b, "text", f"{ctx}/text", required=kind in ("text", "summary"), note=note)
     items: list[Message] = []
-    for j, (item, line, _) in enumerate(b.sequence("items", required=kind in
-                                                   ("bullets", "steps", "checklist"))):
+    for j, (item, line, _) in enumerate(b.sequence("items", required=kind in _NEEDS_ITEMS)):
         if isinstance(item, YMap):
             ir = Reader(item, b.path, b.problems, f"{b.where}.items[{j}]", line)
             msg = _message(ir, "text", f"{ctx}/{j}", routes=_routes(ir),
-                           note=ir.text("note", required=False) or note)
+                           note=ir.text("note", required=False) or note, icon=_icon(ir))
             ir.finish()
         else:
             ir = Reader(YMap({"text": item}), b.path, b.problems, f"{b.where}.items[{j}]", line)
@@ -272,6 +323,9 @@ def _load_block(b: Reader, tid: str, sources: dict[str, Source], seen: set[str])
             msg = _message(ir, "text", f"{ctx}/{j}", note=note)
         if msg:
             items.append(msg)
+    closing = _message(b, "closing", f"{ctx}/closing", required=False, note=note)
+    if kind == "callout" and not (text or items or closing):
+        b.error(None, "a callout needs 'text', 'items' or 'closing'")
     cited = b.text_list("sources", allow_empty=True)
     for s in cited:
         if s not in sources:
@@ -282,7 +336,8 @@ def _load_block(b: Reader, tid: str, sources: dict[str, Source], seen: set[str])
     if not (bid and kind):
         return None
     return Block(id=bid, kind=kind, heading=heading, text=text, items=tuple(items),
-                 sources=tuple(cited), routes=routes, write_lines=write_lines)
+                 sources=tuple(cited), routes=routes, write_lines=write_lines,
+                 closing=closing)
 
 
 def _load_stages(path: Path, topics: dict[str, Topic] | None, problems: Problems,

@@ -20,11 +20,20 @@ from .cldr import supplemented
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
 
 
+# Languages whose lines break between words, never inside one (CSS `word-break: keep-all`,
+# which WeasyPrint lacks): the pipeline makes each of their words unbreakable.
+KEEP_WORDS = frozenset({"ko"})
+
+
 @dataclass(frozen=True)
 class Language:
     tag: str       # BCP 47, as shown to people and in clinic.yaml: "zh-Hans"
     folder: str    # Babel's form, as used for catalog folders: "zh_Hans"
     direction: str  # "ltr" or "rtl"
+
+    @property
+    def keep_words(self) -> bool:
+        return self.tag in KEEP_WORDS
 
     @property
     def locale(self) -> Locale:

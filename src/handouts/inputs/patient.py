@@ -11,8 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..domain import ESKETAMINE_FOOD_HOURS, ESKETAMINE_LIQUIDS_MINUTES, invalid
-from .clinic import Clinic
+from ..domain import invalid
 
 MAX_FIELD = 80  # a name or provider longer than this cannot fit the box on one line
 # Bidi embeddings/overrides/isolates and invisible characters that could reorder or
@@ -67,24 +66,3 @@ def make_patient(name: str | None = None, appointment: str | None = None,
     return Patient(name=clean_field(name, "--patient-name"),
                    appointment=parse_appointment(appointment),
                    provider=clean_field(provider, "--provider"))
-
-
-def preparation_times(clinic: Clinic, route: str,
-                      appointment: dt.datetime) -> dict[str, dt.datetime]:
-    """When to stop eating, stop drinking and arrive, from the clinic's protocol.
-
-    Esketamine follows its label instead: no food for 2 hours and no liquids
-    for 30 minutes before the dose.
-    """
-    p = clinic.protocol
-    if route == "esketamine":
-        food = dt.timedelta(hours=ESKETAMINE_FOOD_HOURS)
-        liquids = dt.timedelta(minutes=ESKETAMINE_LIQUIDS_MINUTES)
-    else:
-        food = dt.timedelta(hours=p.fasting_solids_hours)
-        liquids = dt.timedelta(hours=p.fasting_clear_liquids_hours)
-    return {
-        "stop_food": appointment - food,
-        "stop_liquids": appointment - liquids,
-        "arrive": appointment - dt.timedelta(minutes=p.arrive_minutes_early),
-    }

@@ -44,6 +44,7 @@ def reading_text(topic: Topic, route: str) -> str:
         if b.shown_for(route):
             lines += [m for m in (b.heading, b.text) if m]
             lines += [m for m in b.items if m.shown_for(route)]
+            lines += [b.closing] if b.closing else []
     out = []
     for m in lines:
         s = plain_text(m.text, fill="6").strip()

@@ -15,13 +15,14 @@ from ..i18n.catalogs import Catalog, recording
 from ..inputs.clinic import Clinic
 from ..inputs.content import Content
 from ..inputs.languages import Language
-from ..inputs.patient import preparation_times
 from ..project import Project
 from .handout import Handout
+from .icons import icon_css
 from .localize import Localizer
 from .notices import clinical_review_pending, translation_review
 from .render import source_date
 from .templating import environment, gettext_callables
+from .timeline import treatment_day
 
 
 def compose_html(project: Project, content: Content, clinic: Clinic, handout: Handout,
@@ -84,6 +85,7 @@ class SecondLanguage:
     title: object
     intro: object
     topics: list
+    summary: object = None
 
 
 def _context(project: Project, content: Content, clinic: Clinic, handout: Handout,
@@ -91,12 +93,18 @@ def _context(project: Project, content: Content, clinic: Clinic, handout: Handou
     stage = content.stages[handout.stage]
     loc = Localizer(catalog, clinic.values(handout.route), missing)
     topics = [content.topics[t] for t in stage.topic_ids(handout.route)]
+    local = [loc.topic(t, handout.route) for t in topics]
+    # The "most important" box: a first topic made of summary blocks, shown apart.
+    summary = local.pop(0) if local and all(b.kind == "summary" for b in local[0].blocks) \
+        else None
     title, intro = loc.stage(stage)
     other = None
     if second is not None:
         loc2 = Localizer(second, clinic.values(handout.route), missing)
+        other_topics = [loc2.topic(t, handout.route) for t in topics]
         other = SecondLanguage(second.language, *loc2.stage(stage),
-                               [loc2.topic(t, handout.route) for t in topics])
+                               other_topics[1:] if summary else other_topics,
+                               other_topics[0] if summary else None)
     css = read_cached(project.templates_dir / "handout.css").decode("utf-8")
     patient = handout.patient
     return dict(
@@ -109,21 +117,22 @@ def _context(project: Project, content: Content, clinic: Clinic, handout: Handou
         stage_id=handout.stage,
         title=title,
         intro=intro,
-        topics=[loc.topic(t, handout.route) for t in topics],
+        summary=summary,
+        topics=local,
         content_version=content.version,
         clinical_review_pending=clinical_review_pending(topics),
         # The draft notice first; _reviewed() decides from what the handout printed.
         translation_unreviewed=not all(c.is_source for c in (catalog, second) if c),
         translation_review=None,
         css=Markup(css),  # our own stylesheet; <style> content must not be escaped
+        icon_css=Markup(icon_css(project.templates_dir / "icons", clinic.colors.primary)),
         # The clinic's style.css comes after ours so it wins; checked in assets.css_problem
         # (no "</"), so inlining it cannot end the <style> element.
         clinic_css=Markup(clinic.style),
         qr_svg=qr_svg(clinic.contact.website, clinic.colors.text),
         created=source_date(),
         patient=patient,
-        times=preparation_times(clinic, handout.route, patient.appointment)
-        if patient.appointment else None,
+        timeline=treatment_day(clinic, handout.route, patient.appointment),
         large_print=handout.large_print,
         second=other,
     )

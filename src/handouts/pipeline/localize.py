@@ -15,9 +15,14 @@ from babel.numbers import format_decimal
 
 from ..domain import PLACEHOLDERS, SOURCE_LANGUAGE, tokens
 from ..i18n.catalogs import Catalog
-from ..i18n.checks import message_problems
+from ..i18n.checks import gate_problems
 from ..inputs.content import Block, Message, Stage, Topic
 from ..inputs.languages import text_direction
+
+# An amount ("2 hours", "30 minutes") stays on one line: the space after its number
+# becomes a no-break space, in the text and after a clinic value.
+_AMOUNT = re.compile(r"(\d) (?=[^\W\d_])")
+_AFTER_VALUE = re.compile(r"^ (?=[^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -25,13 +30,14 @@ class Segment:
     text: str
     strong: bool = False
     value: str | None = None  # a clinic value, isolated with this direction ("ltr"/"rtl")
-    nowrap: bool = False      # a Korean word: lines break between words, not inside
+    nowrap: bool = False      # never broken across lines: a phone number, a Korean word
 
 
 @dataclass(frozen=True)
 class Text:
     segments: tuple[Segment, ...]
     lang: str | None = None  # set when this text is not in the handout's language
+    icon: str | None = None  # a pictogram shown with it (domain.ICONS)
 
     def __str__(self) -> str:
         return "".join(s.text for s in self.segments)
@@ -45,6 +51,7 @@ class LocalBlock:
     text: Text | None
     items: tuple[Text, ...]
     write_lines: int
+    closing: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -62,23 +69,29 @@ class Localizer:
         self.catalog = catalog
         # `context|msgid` of each string shown in English for want of a usable translation
         self.missing = [] if missing is None else missing
-        # Korean breaks lines between words (CSS word-break: keep-all, which
-        # WeasyPrint lacks), so each word becomes an unbreakable segment.
-        self.keep_words = catalog.language.tag == "ko"
+        self.keep_words = catalog.language.keep_words  # each word an unbreakable segment
         locale = catalog.language.locale
+        self.numbers = {k: v for k, v in values.items() if isinstance(v, int)}
         self.values = {k: format_decimal(v, locale=locale) if isinstance(v, int) else v
                        for k, v in values.items()}
 
     def text(self, msg: Message) -> Text:
-        found = self.catalog.lookup(msg.context, msg.text)
-        if found and not message_problems(msg.text, found):
+        if msg.count:  # a plural entry: the clinic's number chooses the form
+            n = self.numbers[msg.count]
+            found = self.catalog.lookup_plural(msg.context, msg.one, msg.text, n)
+            source = msg.one if n == 1 else msg.text
+        else:
+            found = self.catalog.lookup(msg.context, msg.text)
+            source = msg.text
+        if found and not gate_problems(msg.text, found):
             segments = self._segments(found)
-            return Text(self._keep_words(segments) if self.keep_words else segments)
+            return Text(self._keep_words(segments) if self.keep_words else segments,
+                        icon=msg.icon)
         if found:  # a broken translation must not reach a patient: use the source
             self.missing.append(f"{msg.context}|broken")
         elif found is None:
             self.missing.append(f"{msg.context}|{msg.text[:60]}")
-        return Text(self._segments(msg.text), lang=SOURCE_LANGUAGE)
+        return Text(self._segments(source), lang=SOURCE_LANGUAGE, icon=msg.icon)
 
     @staticmethod
     def _keep_words(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
@@ -95,16 +108,23 @@ class Localizer:
     def _segments(self, text: str) -> tuple[Segment, ...]:
         out: list[Segment] = []
         strong = False
+        after_number = False
         for token in tokens(text):
             if token.kind == "bold":
                 strong = not strong
-            elif token.kind == "placeholder":
+                continue
+            if token.kind == "placeholder":
                 kind = PLACEHOLDERS[token.text]
                 value = str(self.values[token.text])
-                out.append(Segment(value, strong, "ltr" if kind in ("ltr", "number")
-                                   else text_direction(value)))
-            else:  # text, or a percent sign (%% in the source)
-                out.append(Segment("%" if token.kind == "percent" else token.text, strong))
+                out.append(Segment(value, strong, "ltr" if kind in ("ltr", "number", "phone")
+                                   else text_direction(value), nowrap=kind == "phone"))
+                after_number = kind == "number"
+                continue
+            piece = "%" if token.kind == "percent" else token.text
+            if after_number:  # "6 hours" is one amount: no line break inside it
+                piece = _AFTER_VALUE.sub("\u00a0", piece, count=1)
+            out.append(Segment(_AMOUNT.sub("\\1\u00a0", piece), strong))
+            after_number = False
         return tuple(out)
 
     def block(self, block: Block, route: str) -> LocalBlock:
@@ -114,6 +134,7 @@ class Localizer:
             text=self.text(block.text) if block.text else None,
             items=tuple(self.text(m) for m in block.items if m.shown_for(route)),
             write_lines=block.write_lines,
+            closing=self.text(block.closing) if block.closing else None,
         )
 
     def topic(self, topic: Topic, route: str) -> LocalTopic:

@@ -117,30 +117,48 @@ def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
 
     Only files inside `asset_roots` are served; `aliases` maps a folder the HTML refers
     to onto the folder that holds its files; a review packet may allow more pages."""
+    document, log = lay_out(html, base_dir, asset_roots, aliases, max_pages)
+    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
+    pdf = _captured(log, lambda: document.write_pdf(**options))
+    log.reads = dict(_READS)
+    return pdf, log
+
+
+def lay_out(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
+            aliases: dict[Path, Path] | None = None, max_pages: int = MAX_PAGES):
+    """One handout's HTML laid out in pages (a WeasyPrint Document), before writing a PDF;
+    the layout tests read its boxes."""
     weasyprint, font_config, fetcher_class = _weasy()
     log = RenderLog()
+
+    def layout():
+        fetcher = fetcher_class(asset_roots, log, aliases)
+        html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher)
+        return html_doc.render(font_config=font_config, pdf_variant=PDF_VARIANT,
+                               pdf_identifier=True)
+
+    document = _captured(log, layout)
+    if len(document.pages) > max_pages:
+        raise UserError(f"the handout has {len(document.pages)} pages, more than "
+                        f"{max_pages}: a style sheet or template makes the layout "
+                        "explode (font size, page size?)")
+    # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+    return document, log
+
+
+def _captured(log: RenderLog, work):
+    """Run `work` with WeasyPrint's warnings going to `log`."""
     handler = _Capture(log)
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fetcher = fetcher_class(asset_roots, log, aliases)
-        html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher)
-        options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
-        document = html_doc.render(font_config=font_config, **options)
-        if len(document.pages) > max_pages:
-            raise UserError(f"the handout has {len(document.pages)} pages, more than "
-                            f"{max_pages}: a style sheet or template makes the layout "
-                            "explode (font size, page size?)")
-        # A handout carries no files: drop <link rel=attachment> and <a rel=attachment>.
-        document.metadata.attachments = []
-        for page in document.pages:
-            page.links = [link for link in page.links if link[0] != "attachment"]
-        pdf = document.write_pdf(**options)
+        return work()
     finally:
         logger.removeHandler(handler)
-    log.reads = dict(_READS)
-    return pdf, log
 
 
 def source_date() -> str | None:

@@ -10,6 +10,7 @@ never markup.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from pathlib import Path
 
@@ -59,37 +60,45 @@ def environment(template_dirs: tuple[Path, ...]) -> HandoutEnvironment:
     env.policies["ext.i18n.trimmed"] = True
     env.newstyle_gettext = True  # type: ignore[attr-defined]  # callables format %(vars)s
     env.filters.update(date=_date, time=_time, datetime=_datetime, number=_number,
-                       clock=_clock, appointment=_appointment, textdir=text_direction)
+                       clock=_clock, appointment=_appointment, textdir=text_direction,
+                       nowidow=nowidow)
     return env
 
 
 def gettext_callables(catalog: Catalog, missing: list[str]) -> dict:
-    """`gettext`, `pgettext`, `ngettext`, `_` for one catalog, newstyle and escaping.
+    """`gettext`, `pgettext`, `ngettext`, `npgettext`, `_` for one catalog, newstyle and
+    escaping; plurals take the form the catalog's Plural-Forms gives the number.
 
     Each string shown in English for want of a translation is added to `missing`."""
 
-    def translate(context: str | None, msgid: str, variables: dict) -> Markup:
-        found = catalog.lookup(context, msgid)
+    def show(found: str | None, context: str | None, source: str, variables: dict) -> Markup:
         if found is not None:
+            if catalog.language.keep_words:  # Korean: lines break between words only
+                return keep_words(escape(found)) % variables
             return escape(found) % variables
-        missing.append(f"{context or ''}|{msgid[:60]}")
-        text = escape(msgid) % variables
+        missing.append(f"{context or ''}|{source[:60]}")
+        text = escape(source) % variables
         if catalog.is_source:
             return text
         return Markup('<span lang="{}">{}</span>').format(SOURCE_LANGUAGE, text)
 
     def gettext(msgid: str, **variables) -> Markup:
-        return translate(None, msgid, variables)
+        return show(catalog.lookup(None, msgid), None, msgid, variables)
 
     def pgettext(context: str, msgid: str, **variables) -> Markup:
-        return translate(context, msgid, variables)
+        return show(catalog.lookup(context, msgid), context, msgid, variables)
+
+    def npgettext(context: str | None, singular: str, plural: str, num: int,
+                  **variables) -> Markup:
+        variables.setdefault("num", num)
+        found = catalog.lookup_plural(context, singular, plural, num)
+        return show(found, context, singular if num == 1 else plural, variables)
 
     def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
-        variables.setdefault("num", num)
-        # Catalog.lookup covers the singular key only; handouts use no plurals yet.
-        return translate(None, singular if num == 1 else plural, variables)
+        return npgettext(None, singular, plural, num, **variables)
 
-    return {"gettext": gettext, "_": gettext, "pgettext": pgettext, "ngettext": ngettext}
+    return {"gettext": gettext, "_": gettext, "pgettext": pgettext, "ngettext": ngettext,
+            "npgettext": npgettext}
 
 
 @pass_context
@@ -133,6 +142,27 @@ def _join(locale, date: str, time: str) -> str:
     pattern = locale.datetime_formats.get("full", "{1} {0}")
     pattern = getattr(pattern, "pattern", pattern)
     return pattern.replace("{1}", date).replace("{0}", time)
+
+
+def keep_words(text: Markup) -> Markup:
+    """Each word of an escaped string in an unbreakable span (`.kw`), spaces between."""
+    return Markup("").join(Markup('<span class="kw">{}</span>').format(Markup(part))
+                           if part and not part.isspace() else Markup(part)
+                           for part in re.split(r"(\s+)", str(text)))
+
+
+def nowidow(value) -> Markup:
+    """Join the last two words with a no-break space, so that when a line wraps, no word
+    stands alone on the last line (a footer notice). Spaces inside tags are left alone."""
+    html = str(escape(value))
+    depth = 0
+    for i in range(len(html) - 1, -1, -1):
+        c = html[i]
+        depth += c == ">"
+        depth -= c == "<"
+        if c == " " and depth == 0:
+            return Markup(html[:i] + "\u00a0" + html[i + 1:])
+    return Markup(html)
 
 
 def check_templates(folder: Path) -> list[Problem]:
