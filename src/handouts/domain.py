@@ -125,6 +125,16 @@ def has_stray_percent(text: str) -> bool:
     return any(t.kind == "stray" for t in tokens(text))
 
 
+# An amount ("2 hours", "30 minutes") stays on one line: the space after its number
+# becomes a no-break space.
+_AMOUNT = re.compile(r"(\d) (?=[^\W\d_])")
+
+
+def bind_amounts(text: str) -> str:
+    """`text` with each number joined to the word after it by a no-break space."""
+    return _AMOUNT.sub("\\1\u00a0", text)
+
+
 def plain_text(text: str, fill: str) -> str:
     """The text as a reader sees it, each clinic value replaced by `fill`."""
     shown = {"bold": "", "percent": "%", "stray": "%"}

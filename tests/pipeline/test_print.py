@@ -6,6 +6,7 @@ import collections
 import io
 import re
 
+import lxml.html
 import pikepdf
 import pytest
 
@@ -144,3 +145,31 @@ def test_same_content_in_large_print(demo_inputs):
         html[large] = make(demo_inputs, h, fmt="html").data.decode()
     assert html[True] != html[False]
     assert html[True].replace(' class="large-print"', "", 1) == html[False]
+
+
+def test_footer_notices_keep_their_last_two_words_together_and_upright(demo_inputs):
+    """No footer word alone on a line (a no-break space before each notice's last word),
+    and no slanted letters for Arabic, Chinese or Korean, which have no italic."""
+    from markupsafe import Markup
+    from weasyprint.formatting_structure import boxes
+
+    from handouts.pipeline.make import compose
+    from handouts.pipeline.render import lay_out
+    from handouts.pipeline.templating import nowidow
+
+    assert str(nowidow(Markup('Pending <span lang="en">clinical review</span>'))) == \
+        'Pending <span lang="en">clinical\u00a0review</span>'
+    for tag, style in (("ar", "normal"), ("zh-Hans", "normal"), ("ko", "normal"),
+                       ("es", "italic")):
+        (h,) = plan(demo_inputs, Options(clinic_dir=DEMO, stages=("aftercare",), langs=(tag,)))
+        html = compose(demo_inputs, h).html
+        for span in lxml.html.fromstring(html).xpath('//span[@class="notice"]'):
+            notice = "".join(span.itertext())
+            assert "\u00a0" in notice or "\u2060" in notice, (tag, notice)
+        document, _ = lay_out(html, demo_inputs.project.templates_dir,
+                              (demo_inputs.project.templates_dir, demo_inputs.clinic.folder))
+        notices = [b for page in document.pages for b in page._page_box.descendants()
+                   if isinstance(b, boxes.TextBox) and b.element is not None
+                   and "notice" in (b.element.get("class") or "").split()]
+        assert notices, tag
+        assert {b.style["font_style"] for b in notices} == {style}, tag

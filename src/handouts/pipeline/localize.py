@@ -13,15 +13,13 @@ from dataclasses import dataclass
 
 from babel.numbers import format_decimal
 
-from ..domain import PLACEHOLDERS, SOURCE_LANGUAGE, tokens
+from ..domain import PLACEHOLDERS, SOURCE_LANGUAGE, bind_amounts, tokens
 from ..i18n.catalogs import Catalog
 from ..i18n.checks import gate_problems
 from ..inputs.content import Block, Message, Stage, Topic
 from ..inputs.languages import text_direction
 
-# An amount ("2 hours", "30 minutes") stays on one line: the space after its number
-# becomes a no-break space, in the text and after a clinic value.
-_AMOUNT = re.compile(r"(\d) (?=[^\W\d_])")
+# After a clinic value the amount's space opens the next piece of text (domain.bind_amounts).
 _AFTER_VALUE = re.compile(r"^ (?=[^\W\d_])")
 
 
@@ -123,7 +121,7 @@ class Localizer:
             piece = "%" if token.kind == "percent" else token.text
             if after_number:  # "6 hours" is one amount: no line break inside it
                 piece = _AFTER_VALUE.sub("\u00a0", piece, count=1)
-            out.append(Segment(_AMOUNT.sub("\\1\u00a0", piece), strong))
+            out.append(Segment(bind_amounts(piece), strong))
             after_number = False
         return tuple(out)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
-from ..domain import SOURCE_LANGUAGE
+from ..domain import SOURCE_LANGUAGE, bind_amounts
 from ..errors import Problem
 from ..i18n.catalogs import Catalog
 from ..inputs.cldr import TIME_WORDING, TimeWording
@@ -74,10 +75,10 @@ def gettext_callables(catalog: Catalog, missing: list[str]) -> dict:
     def show(found: str | None, context: str | None, source: str, variables: dict) -> Markup:
         if found is not None:
             if catalog.language.keep_words:  # Korean: lines break between words only
-                return keep_words(escape(found)) % variables
-            return escape(found) % variables
+                return Markup(bind_amounts(keep_words(escape(found)) % variables))
+            return Markup(bind_amounts(escape(found) % variables))
         missing.append(f"{context or ''}|{source[:60]}")
-        text = escape(source) % variables
+        text = Markup(bind_amounts(escape(source) % variables))
         if catalog.is_source:
             return text
         return Markup('<span lang="{}">{}</span>').format(SOURCE_LANGUAGE, text)
@@ -153,16 +154,29 @@ def keep_words(text: Markup) -> Markup:
 
 def nowidow(value) -> Markup:
     """Join the last two words with a no-break space, so that when a line wraps, no word
-    stands alone on the last line (a footer notice). Spaces inside tags are left alone."""
+    stands alone on the last line (a footer notice); in a script written without spaces
+    (Chinese), the last two characters with a word joiner. Tags are left alone."""
     html = str(escape(value))
-    depth = 0
-    for i in range(len(html) - 1, -1, -1):
-        c = html[i]
-        depth += c == ">"
-        depth -= c == "<"
-        if c == " " and depth == 0:
-            return Markup(html[:i] + "\u00a0" + html[i + 1:])
+    text = [i for i, inside in _outside_tags(html) if not inside]  # positions of text
+    spaces = [i for i in text if html[i] == " "]
+    if spaces:
+        i = spaces[-1]
+        return Markup(html[:i] + "\u00a0" + html[i + 1:])
+    wide = [i for i in text if unicodedata.east_asian_width(html[i]) == "W"]
+    if len(wide) >= 2 and wide[-1] == wide[-2] + 1:
+        return Markup(html[:wide[-1]] + "\u2060" + html[wide[-1]:])
     return Markup(html)
+
+
+def _outside_tags(html: str):
+    """(position, inside a tag) for each character of an HTML string."""
+    inside = False
+    for i, c in enumerate(html):
+        if c == "<":
+            inside = True
+        yield i, inside or c == ">"
+        if c == ">":
+            inside = False
 
 
 def check_templates(folder: Path) -> list[Problem]:
