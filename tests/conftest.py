@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,35 @@ def copy_project(root: Path, parts=("content", "templates", "locales")):
 def clinic(tmp_path) -> Path:
     """A copy of the demo clinic to break."""
     return copy_clinic(tmp_path / "clinic")
+
+
+def mount_tmpfs(folder: Path, *options: str) -> None:
+    """A real tmpfs at `folder` (root only: the test is skipped otherwise)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(("mode=0777", *options)),
+                          "tmpfs", str(folder)], capture_output=True, text=True)
+    if run.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({run.stderr.strip()}); run as root")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 64 KB file system: a handout does not fit on it twice."""
+    folder = tmp_path / "small"
+    mount_tmpfs(folder, "size=64k")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.fixture
+def read_only_disk(tmp_path):
+    """A real read-only mount, holding one file written before it was made read-only."""
+    folder = tmp_path / "ro"
+    mount_tmpfs(folder, "size=1m")
+    (folder / "old.pdf").write_bytes(b"%PDF old")
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,20 @@ traceback), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from .domain import DEFAULT_CLINIC, DEFAULT_JOBS, DEFAULT_OUT, invalid
-from .errors import UserError
+from .errors import UserError, file_error
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl+C is: every clean-up on the way out runs."""
+
+
+def _terminated(signum, frame):
+    raise Terminated
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +79,9 @@ def _build_parser(b: argparse.ArgumentParser) -> None:
     b.add_argument("--appointment", metavar="YYYY-MM-DDTHH:MM",
                    help="appointment date and time; preparation times are computed from it")
     b.add_argument("--provider", metavar="TEXT", help="the patient's care team")
+    b.add_argument("--details", metavar="-", help="read the personal details from standard "
+                   "input, one 'key: value' a line (patient-name, appointment, provider), "
+                   "so they stay out of the process list")
     b.add_argument("--large-print", action="store_true", help="body text 16 pt or larger")
     b.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="N",
                    help=f"render in N worker processes; 0: in this process "
@@ -124,43 +136,77 @@ def _content_parser(c: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. With `argv` None this is the program itself, which owns its
+    process: SIGTERM then stops it as Ctrl+C does, and `build` takes the memory limit of
+    a render worker. A caller passing `argv` (a test, a script) keeps its own."""
     args = _parser().parse_args(argv)
+    args.whole_process = argv is None
+    if args.whole_process:
+        signal.signal(signal.SIGTERM, _terminated)
     try:
-        if args.command == "build":
-            return _build(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "i18n":
-            return _i18n(args)
-        if args.command == "content":
-            return _content(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "new-clinic":
-            from .commands.new_clinic import new_clinic
-
-            for path in new_clinic(args.folder):
-                print(f"Wrote {path}")
-            print(f"Next: edit {args.folder}/clinic.yaml, then run "
-                  f"'handouts check --clinic {args.folder}'")
-            return 0
+        return _run(args)
     except UserError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    except OSError as exc:  # one not met where the file is known; still a user's problem
+        print(file_error(exc).problems[0], file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("handouts: ran out of memory; close other programs, or build fewer handouts "
+              "at once (--jobs 1)", file=sys.stderr)
+        return 1
+    except Terminated:
+        print("handouts: stopped (SIGTERM); files already written are complete",
+              file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("handouts: interrupted; files already written are complete", file=sys.stderr)
         return 130
+
+
+def _run(args) -> int:
+    """The command asked for; its user errors are said by `main`."""
+    if args.command == "build":
+        return _build(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "i18n":
+        return _i18n(args)
+    if args.command == "content":
+        return _content(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "new-clinic":
+        from .commands.new_clinic import new_clinic
+
+        for path in new_clinic(args.folder):
+            print(f"Wrote {path}")
+        print(f"Next: edit {args.folder}/clinic.yaml, then run "
+              f"'handouts check --clinic {args.folder}'")
+        return 0
     return 2
 
 
 def _build(args) -> int:
     from .commands.build import Options, build, stderr_progress
-    from .inputs.patient import make_patient
+    from .inputs.patient import make_patient, read_details
+    from .pipeline.limits import limit_memory
 
     if args.jobs < 0:
         raise invalid("--jobs", f"{args.jobs} is not a number of processes (0 or more)")
-    patient = make_patient(args.patient_name, args.appointment, args.provider)
+    if args.details is not None:
+        if args.details != "-":
+            raise invalid("--details", f"{args.details!r}; give '-' to read the details from "
+                          "standard input (a file would keep them on disk)")
+        if args.patient_name or args.appointment or args.provider:
+            raise UserError("give the personal details with --details - or with "
+                            "--patient-name, --appointment and --provider, not both")
+        patient = read_details(sys.stdin.buffer)
+    else:
+        patient = make_patient(args.patient_name, args.appointment, args.provider)
+    if args.whole_process:
+        limit_memory()  # as a render worker of the page: composing runs in this process
     opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
                    route=args.route, out=args.out, output=args.output, fmt=args.format,
                    strict=args.strict, patient=patient, large_print=args.large_print,

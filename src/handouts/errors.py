@@ -61,3 +61,47 @@ def display_path(path: str | Path) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(path)
+
+
+# What to do about an operating-system error on a file, by errno name.
+_ADVICE = {
+    "ENOSPC": "free some space on that disk, or write somewhere else",
+    "EDQUOT": "free some of your space on that disk, or write somewhere else",
+    "EROFS": "write somewhere else, or mount that disk for writing",
+    "EACCES": "permission denied; write somewhere you may write, or ask who owns the folder",
+    "EPERM": "the system does not allow it; write somewhere else",
+    "EISDIR": "it is a folder; give the name of a file",
+    "ENOTDIR": "part of the path is a file, not a folder; check the path",
+    "ENOENT": "there is no such file or folder; check the path",
+    "ENAMETOOLONG": "the name is too long; choose a shorter one",
+    "ELOOP": "the path has a loop of symbolic links; check the path",
+    "EIO": "the disk reported an error; check the disk, or write somewhere else",
+    "EMFILE": "too many files are open; close other programs and try again",
+    "ENFILE": "too many files are open; close other programs and try again",
+    "EBUSY": "the file is in use by another program; close it and try again",
+    "ETXTBSY": "the file is in use by another program; close it and try again",
+    "EXDEV": "the file cannot be moved across disks; write it on one disk",
+}
+
+
+class FileError(UserError):
+    """An operating-system error on one file, said as the user can act on it."""
+
+    def __init__(self, path: str | Path, message: str, errno: int | None = None):
+        self.path = path
+        self.errno = errno
+        super().__init__(Problem(display_path(path), None, message))
+
+
+def file_error(exc: OSError, path: str | Path | None = None, doing: str = "use") -> FileError:
+    """`out/en/aftercare.pdf: cannot write: No space left on device; the disk is full; ...`.
+
+    `path` is the file the user named or the tool chose (not a temp file beside it);
+    `doing` is what was tried: read, write, use."""
+    import errno as errnos
+
+    name = errnos.errorcode.get(exc.errno or 0, "")
+    what = exc.strerror or str(exc) or type(exc).__name__
+    advice = _ADVICE.get(name, "check the path and the disk, then try again")
+    where = path if path is not None else (exc.filename or "handouts")
+    return FileError(where, f"cannot {doing}: {what}; {advice}", exc.errno)

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from conftest import copy_clinic, pdf_reader
+from conftest import DEMO, copy_clinic, pdf_reader
 from handouts.commands.build import Options, build
 from handouts.pipeline import cache
 
@@ -56,8 +56,6 @@ def test_a_changed_file_the_render_read_is_a_miss(with_image, tmp_path, monkeypa
 
 
 def test_a_damaged_entry_is_a_miss_never_a_wrong_pdf(tmp_path):
-    from conftest import DEMO
-
     out = tmp_path / "out"
     (pdf,) = aftercare(DEMO, out).written
     good = pdf.read_bytes()
@@ -96,3 +94,30 @@ def test_the_key_covers_library_versions_and_system_fonts(tmp_path, monkeypatch)
     finally:
         monkeypatch.undo()
         cache.environment.cache_clear()
+
+
+def test_truncated_random_and_empty_entries_are_rendered_again(tmp_path, monkeypatch):
+    """The issue's case: one entry cut short, one filled with random bytes, one emptied.
+    The next build renders those three again, writes the good PDFs, and mends the cache."""
+    import os
+
+    import handouts.commands.build as b
+
+    out = tmp_path / "out"
+    options = Options(clinic_dir=DEMO, langs=("en",), out=out, jobs=0)
+    first = build(options).written
+    good = {p: p.read_bytes() for p in first}
+    entries = sorted((out / ".cache").glob("*.entry"))
+    assert len(entries) == 3
+    truncated, random, empty = entries
+    truncated.write_bytes(truncated.read_bytes()[:5000])
+    random.write_bytes(os.urandom(len(random.read_bytes())))
+    empty.write_bytes(b"")
+    renders = []
+    real = b.render
+    monkeypatch.setattr(b, "render", lambda *a, **k: renders.append(1) or real(*a, **k))
+    result = build(options)
+    assert len(renders) == 3
+    assert {p: p.read_bytes() for p in result.written} == good
+    monkeypatch.setattr(b, "render", lambda *a, **k: pytest.fail("rendered again"))
+    build(options)  # every entry whole again: all three from the cache

@@ -13,13 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain import DEFAULT_CLINIC, DEFAULT_JOBS, DEFAULT_OUT, STAGES, check_choice
+from ..domain import (
+    DEFAULT_CLINIC,
+    DEFAULT_JOBS,
+    DEFAULT_OUT,
+    RENDER_TIMEOUT,
+    STAGES,
+    check_choice,
+)
 from ..errors import Problem, UserError
-from ..files import atomic_write
+from ..files import atomic_write, check_target
 from ..inputs.languages import language, parse_language
 from ..inputs.patient import Patient
 from ..pipeline.cache import PdfCache, cache_key
-from ..pipeline.handout import Handout
+from ..pipeline.handout import Handout, handout_id
+from ..pipeline.limits import time_limit
 from ..pipeline.make import (
     Composed,
     Inputs,
@@ -113,6 +121,8 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     started = time.perf_counter()
     inputs = load_inputs(opts.clinic_dir, project)
     handouts = plan(inputs, opts)
+    for h in handouts:  # a folder, FIFO or device in the way: refused before any work
+        check_target(target(inputs, opts, h))
     say = progress or (lambda message: None)
     cache = None if opts.patient or opts.fmt != "pdf" else PdfCache(opts.out / ".cache")
     run = _Run(inputs, opts, handouts, cache, say)
@@ -120,7 +130,8 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
     try:
         for h in handouts:
             try:
-                composed = compose(inputs, h, opts.strict)
+                with time_limit(RENDER_TIMEOUT, handout_id(h)):  # as in a worker of the page
+                    composed = compose(inputs, h, opts.strict)
             except UserError as exc:
                 raise UserError(_named(inputs, h, exc)) from None
             run.warn(h, composed.warnings)
@@ -212,9 +223,12 @@ class _Run:
         if pool is None:
             for i, job in enumerate(self.jobs, 1):
                 try:
-                    self.done(i, job, render(self.inputs, job.composed, self.opts.strict))
+                    with time_limit(RENDER_TIMEOUT, handout_id(job.handout)):
+                        rendered = render(self.inputs, job.composed, self.opts.strict)
                 except UserError as exc:
                     self.fail(job.handout, exc)
+                    continue
+                self.done(i, job, rendered)
             return
         try:
             _render_in(pool, self)
@@ -247,7 +261,8 @@ def _render_in(pool, run: _Run) -> None:
     jobs = sorted(run.jobs, key=lambda job: len(job.composed.html.encode("utf-8")),
                   reverse=True)
     opts = run.opts
-    with ThreadPoolExecutor(max_workers=pool.size) as threads:
+    threads = ThreadPoolExecutor(max_workers=pool.size)
+    try:
         futures = {threads.submit(pool.render, job.handout, opts.fmt, opts.strict,
                                   html=job.composed.html): job for job in jobs}
         for i, future in enumerate(as_completed(futures), 1):
@@ -258,6 +273,13 @@ def _render_in(pool, run: _Run) -> None:
                 run.fail(job.handout, exc)
                 continue
             run.done(i, job, rendered)
+    except BaseException:
+        # Ctrl+C, SIGTERM or a failed write: stop now, not after the renders queued.
+        threads.shutdown(wait=False, cancel_futures=True)
+        pool.terminate()
+        raise
+    finally:
+        threads.shutdown(wait=True)
 
 
 def _name(inputs: Inputs, h: Handout) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..domain import SOURCE_LANGUAGE
 from ..errors import Problem, Problems, UserError, display_path
-from ..i18n.catalogs import check_all, po_path
+from ..i18n.catalogs import check_all, damaged_mo, po_path
 from ..inputs.languages import language
 from ..inputs.readability import MAX_GRADE, grades
 from ..inputs.signoff import changed_since_signoff
@@ -26,6 +26,10 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
     except UserError as exc:
         problems.extend(exc)
     check_all(project.locales_dir, problems)
+    damaged = _damaged_catalogs(project, clinic.languages if clinic else ())
+    if project.packaged:
+        problems.items += [Problem(path, None, f"the compiled catalog is damaged ({why}); "
+                                               "install handouts again") for path, why in damaged]
     problems.check()
     if strict:
         problems.items.extend(_incomplete(project, clinic.languages))
@@ -44,7 +48,23 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
         lines.append(f"note: {len(unreviewed)} topic(s) pending clinical review: "
                      + ", ".join(unreviewed))
     lines += [f"note: {p}" for p in changed_since_signoff(content)]
+    lines += [f"note: {path}: damaged ({why}); the next build compiles it again from its .po"
+              for path, why in damaged]
     return "\n".join(lines)
+
+
+def _damaged_catalogs(project: Project, offered) -> list[tuple[str, str]]:
+    """(path, why) of each compiled catalog (.mo) of the clinic's languages that gettext
+    cannot read."""
+    found = []
+    for tag in offered:
+        if tag == SOURCE_LANGUAGE:
+            continue
+        po = po_path(project.locales_dir, language(tag))
+        why = damaged_mo(po)
+        if why:
+            found.append((display_path(po.with_suffix(".mo")), why))
+    return found
 
 
 def _incomplete(project: Project, offered: tuple[str, ...]) -> list[Problem]:

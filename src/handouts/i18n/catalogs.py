@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,8 +21,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 
 from ..domain import SOURCE_LANGUAGE
-from ..errors import Problems, UserError, display_path
-from ..files import atomic_write
+from ..errors import FileError, Problems, UserError, display_path
+from ..files import atomic_write, read_inside
 from ..inputs.languages import Language, language, to_tag
 from .checks import check_po, read_catalog
 from .review import Approval, approvals
@@ -115,17 +116,53 @@ def load_catalog(locales: Path, lang: Language, prebuilt: bool = False) -> Catal
     if not po.is_file():
         raise UserError(f"{display_path(po)}: no catalog for {lang.tag!r}; start one with "
                         f"'handouts i18n init {lang.tag}'")
+    translations = _compiled(po, prebuilt)
+    # Only a catalog with approvals is parsed again (most are drafts with none).
+    approved = approvals(read_catalog(po)) \
+        if b"\n# approved " in read_inside(po, po.absolute().parents[2]) else {}
+    return Catalog(lang, translations, approved)
+
+
+def _compiled(po: Path, prebuilt: bool) -> gettext.GNUTranslations:
+    """The `.mo` of `po`, compiled again if it is stale or damaged (a checkout), or a
+    UserError naming a damaged one (an installed package, whose files are read-only)."""
     mo = po.with_suffix(".mo")
     if prebuilt and mo.is_file():
+        translations, why = _parse_mo(mo.read_bytes())
+        if why:
+            raise FileError(mo, f"the compiled catalog is damaged ({why}); install "
+                                "handouts again")
+        return translations
+    try:
+        translations, why = _parse_mo(compile_catalog(po).read_bytes())
+        if why:  # newer than its .po, but damaged (a bad copy, a disk error)
+            translations, why = _parse_mo(compile_catalog(po, force=True).read_bytes())
+    except FileError:  # a read-only project (permissions, read-only disk): in memory
+        translations, why = _parse_mo(mo_bytes(po))
+    if why:
+        raise RuntimeError(f"{mo}: compiled just now, but unreadable: {why}")  # a bug
+    return translations
+
+
+def damaged_mo(po: Path) -> str | None:
+    """Why the `.mo` beside `po` cannot be read, or None (none yet, or it is fine)."""
+    mo = po.with_suffix(".mo")
+    try:
         data = mo.read_bytes()
-    else:
-        try:
-            data = compile_catalog(po).read_bytes()
-        except OSError:  # a read-only project (permissions, read-only disk): in memory
-            data = mo_bytes(po)
-    # Only a catalog with approvals is parsed again (most are drafts with none).
-    approved = approvals(read_catalog(po)) if b"\n# approved " in po.read_bytes() else {}
-    return Catalog(lang, gettext.GNUTranslations(io.BytesIO(data)), approved)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return _parse_mo(data)[1]
+
+
+def _parse_mo(data: bytes) -> tuple[gettext.GNUTranslations | None, str | None]:
+    """The translations in a `.mo`, or None and why not (gettext's own words)."""
+    try:
+        return gettext.GNUTranslations(io.BytesIO(data)), None
+    except (OSError, struct.error, UnicodeDecodeError, IndexError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return None, why.rstrip(": ")
 
 
 @contextmanager

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import check_inside
 from ..inputs.content import file_messages
 
 
 def extract_yaml(fileobj, keywords, comment_tags, options):
     """Yield (lineno, funcname, (context, message), comments) for one YAML file."""
     path = Path(getattr(fileobj, "name", "content.yaml"))
+    if path.exists():
+        check_inside(path, path.parent)  # a topic linked to a file elsewhere is not read
     text = fileobj.read()
     if isinstance(text, bytes):
         text = text.decode(options.get("encoding", "utf-8"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..domain import ESKETAMINE_MIN_OBSERVATION_MINUTES, PAPERS, ROUTES, did_you_mean, quote
 from ..errors import Problems, UserError
+from ..files import read_inside
 from . import contrast
 from .assets import css_problem, logo_problem
 from .languages import is_known_locale, to_tag
@@ -271,8 +272,11 @@ def _style(folder: Path, problems: Problems) -> str:
     if not path.exists():
         return ""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_inside(path, folder).decode("utf-8")
+    except UserError as exc:
+        problems.extend(exc)
+        return ""
+    except UnicodeDecodeError as exc:
         problems.add(path, None, f"cannot read style sheet: {exc}")
         return ""
     why = css_problem(text)

@@ -77,7 +77,11 @@ def grades(content: Content, cache_file: Path | None = None) -> dict[str, float]
             values.append(known[key])
         out[t.id] = max(values)
     if fresh and cache_file:
+        from ..errors import FileError
         from ..files import atomic_write
 
-        atomic_write(cache_file, json.dumps(known, sort_keys=True).encode("utf-8"))
+        try:
+            atomic_write(cache_file, json.dumps(known, sort_keys=True).encode("utf-8"))
+        except FileError:
+            pass  # only a memory of grades (a read-only or full disk): computed again next time
     return out

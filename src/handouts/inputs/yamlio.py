@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem, UserError, display_path
+from ..files import read_inside
 
 _MAX_NODES = 100_000  # far above any real topic or clinic file; stops alias bombs
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -48,18 +49,18 @@ class YList(list):
     values: list[Scalar | None]
 
 
-def load_yaml(path: Path, text: str | None = None) -> Any:
-    """Parse one YAML file into YMap/YList/scalars, raising UserError with its line."""
+def load_yaml(path: Path, text: str | None = None, root: Path | None = None) -> Any:
+    """Parse one YAML file into YMap/YList/scalars, raising UserError with its line.
+
+    The file is read only if it is a regular file inside `root` (default: its own
+    folder), so a symlink to a file elsewhere is refused, never read or quoted."""
     shown = display_path(path)
     if text is None:
+        data = read_inside(path, root if root is not None else Path(path).parent)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UserError(Problem(shown, None, "file not found")) from None
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UserError(Problem(shown, None, f"not UTF-8 text ({exc.reason})")) from None
-        except OSError as exc:
-            raise UserError(Problem(shown, None, f"cannot read: {exc.strerror}")) from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

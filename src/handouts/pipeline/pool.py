@@ -27,11 +27,11 @@ import logging
 import multiprocessing
 import os
 import queue
-import resource
 import signal
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,13 +39,18 @@ from ..domain import RENDER_MEMORY_LIMIT, RENDER_TIMEOUT, STAGES
 from ..errors import UserError
 from ..inputs.languages import language
 from ..project import PROJECT, Project
+from . import scratch
 from .handout import Handout, handout_id
+from .limits import RenderStopped, allow_cpu, limit_memory, out_of_memory, stopped_after
 from .make import Composed, Inputs, Rendered, load_inputs, make, render
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 120.0               # seconds for a worker to load the inputs and warm up
 _CPU_SLACK = 5                      # CPU seconds over the wall-clock timeout before SIGXCPU
+_PR_SET_PDEATHSIG = 1               # prctl(2)
+# This process's ends of its workers' pipes; a worker forked from it closes its copies.
+_CALLER_ENDS: weakref.WeakSet = weakref.WeakSet()
 
 
 class PoolBusy(UserError):
@@ -55,10 +60,6 @@ class PoolBusy(UserError):
         self.workers = workers
         self.waited = waited
         super().__init__(f"all {workers} render worker(s) are busy; try again in a few seconds")
-
-
-class RenderStopped(UserError):
-    """A render was stopped (timeout) or its process died (crash, memory, CPU limit)."""
 
 
 class WorkerError(RuntimeError):
@@ -74,13 +75,17 @@ class WorkerError(RuntimeError):
 # --- the worker process -----------------------------------------------------------------
 
 def _worker_main(conn, clinic_dir: str, project: Project, memory_limit: int | None,
-                 warm: bool, inputs: Inputs | None = None) -> None:
-    """Load the inputs once (unless inherited), warm WeasyPrint, then render until told to stop."""
+                 warm: bool, inputs: Inputs | None = None, parent: int | None = None) -> None:
+    """Load the inputs once (unless inherited), warm WeasyPrint, then render until told to
+    stop or the parent is gone; the worker's private temp folder goes with it."""
+    _die_with_parent(parent)
+    # Forked from the caller, a worker holds copies of the caller's ends of every pipe,
+    # its own included: closed, so that the caller's death is an end of file here.
+    for end in list(_CALLER_ENDS):
+        end.close()
     # Ctrl+C reaches the whole process group; the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _set_limit(resource.RLIMIT_CORE, 0)  # a core file would hold patient details
-    if memory_limit:
-        _set_limit(resource.RLIMIT_AS, memory_limit)
+    limit_memory(memory_limit)
     # WeasyPrint's warnings are captured per render (render.RenderLog); nothing from a
     # worker goes to stderr, where it could end up in a log next to a request.
     logging.getLogger().addHandler(logging.NullHandler())
@@ -100,8 +105,25 @@ def _worker_main(conn, clinic_dir: str, project: Project, memory_limit: int | No
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
         conn.send(("bug", _describe(exc)))
         return
-    conn.send(("ready", os.getpid()))
-    _serve(conn, inputs)
+    try:
+        conn.send(("ready", os.getpid()))
+        _serve(conn, inputs)
+    except (EOFError, OSError):
+        pass  # the parent is gone
+    finally:
+        scratch.remove()
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Ask Linux to kill this process when its parent ends, however it ends (kill -9 too):
+    the caller that forked it, or the fork server, which ends with the caller."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed pipe still ends the worker
+        return
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the parent ended before we asked
 
 
 def _serve(conn, inputs: Inputs) -> None:
@@ -114,7 +136,7 @@ def _serve(conn, inputs: Inputs) -> None:
         if request is None:
             return
         handout, fmt, strict, cpu_seconds, html = request
-        _allow_cpu(cpu_seconds)
+        allow_cpu(cpu_seconds)
         try:
             reply = ("ok", _answer(inputs, handout, fmt, strict, html))
         except UserError as exc:
@@ -194,24 +216,6 @@ def _give_back_memory() -> None:
         _libc.malloc_trim(0)
 
 
-def _set_limit(which: int, value: int) -> None:
-    soft, hard = resource.getrlimit(which)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(which, (value, hard))
-
-
-def _allow_cpu(seconds: int) -> None:
-    """Let this request use `seconds` more CPU time; past that the kernel sends SIGXCPU.
-
-    RLIMIT_CPU counts the process's whole life, so the soft limit moves with each
-    request; the hard limit stays, so the limit can always be moved again.
-    """
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    used = int(usage.ru_utime + usage.ru_stime) + 1
-    _set_limit(resource.RLIMIT_CPU, used + seconds)
-
-
 def _describe(exc: BaseException) -> tuple[str, str]:
     return type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__))
 
@@ -224,9 +228,11 @@ class _Worker:
     def __init__(self, ctx, clinic_dir: Path, project: Project, memory_limit: int | None,
                  warm: bool, inputs: Inputs | None = None):
         self.conn, child = ctx.Pipe(duplex=True)
+        _CALLER_ENDS.add(self.conn)
+        forked = ctx.get_start_method() == "fork"
         self.process = ctx.Process(target=_worker_main, name="handouts-render", daemon=True,
                                    args=(child, str(clinic_dir), project, memory_limit, warm,
-                                         inputs))
+                                         inputs, os.getpid() if forked else None))
         self.process.start()
         child.close()
         self.ready = False
@@ -316,7 +322,7 @@ class Lease:
                 self._worker = pool._replace(worker)
                 log.error("render of %s stopped after %g s; worker %s killed and replaced",
                           what, timeout, worker.process.pid)
-                raise RenderStopped(f"render of {what} stopped after {timeout:g} s")
+                raise stopped_after(what, timeout)
             kind, value = worker.conn.recv()
         except (EOFError, OSError):
             reason = worker.exit_reason()
@@ -334,8 +340,7 @@ class Lease:
             limit = pool.memory_limit // 2**20 if pool.memory_limit else 0
             log.error("render of %s ran out of memory (limit %d MB); worker replaced",
                       what, limit)
-            raise RenderStopped(f"render of {what} stopped: it needed more than "
-                                f"{limit} MB of memory")
+            raise out_of_memory(what, pool.memory_limit)
         raise WorkerError(what, *value)
 
 
@@ -449,6 +454,21 @@ class RenderPool:
             if not worker.ready:
                 self._forget(worker)
                 worker.kill()
+        scratch.sweep()  # the private folders of workers killed on the way
+
+    def terminate(self) -> None:
+        """Kill every worker now, busy ones too: the caller is stopping (Ctrl+C, SIGTERM).
+        A render in flight ends with RenderStopped; no worker is started in its place."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+        for worker in workers:
+            self._forget(worker)
+            worker.kill()
+        scratch.sweep()
 
     def __enter__(self) -> RenderPool:
         return self
@@ -465,10 +485,11 @@ class RenderPool:
         return worker
 
     def _replace(self, worker: _Worker) -> _Worker:
-        """Kill `worker` and start another in its place; it warms up while it waits in line."""
+        """Kill `worker` and start another in its place; it warms up while it waits in line.
+        A closed pool starts none: the dead worker stays, and is forgotten."""
         worker.kill()
         self._forget(worker)
-        return self._start()
+        return worker if self._closed else self._start()
 
     def _forget(self, worker: _Worker) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..domain import MAX_PAGES
 from ..errors import UserError
+from . import scratch
 
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_DATA_URL = 200_000
@@ -107,7 +109,19 @@ def _weasy():
                 return None
             return path
 
-    return weasyprint, FontConfiguration(), AssetFetcher
+    class PrivateFonts(FontConfiguration):
+        """WeasyPrint's font configuration with its @font-face copies in this process's
+        private folder (scratch.py), which goes when the process does."""
+
+        def add_font_face(self, rule_descriptors, url_fetcher):
+            # A folder of this process's own: new, or after a fork (a batch worker).
+            if self._folder is None or getattr(self, "_owner", None) != os.getpid():
+                self._folder = Path(tempfile.mkdtemp(prefix="weasyprint-",
+                                                     dir=scratch.folder()))
+                self._owner = os.getpid()
+            return super().add_font_face(rule_descriptors, url_fetcher)
+
+    return weasyprint, PrivateFonts(), AssetFetcher
 
 
 def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],

@@ -22,7 +22,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from ..domain import SOURCE_LANGUAGE, bind_amounts
-from ..errors import Problem
+from ..errors import Problem, UserError
+from ..files import read_inside
 from ..i18n.catalogs import Catalog
 from ..inputs.cldr import TIME_WORDING, TimeWording
 from ..inputs.languages import text_direction
@@ -184,12 +185,15 @@ def check_templates(folder: Path) -> list[Problem]:
     env = environment((folder,))
     problems = []
     for path in sorted(folder.rglob("*")):
-        if not path.is_file():
+        if path.is_dir():
             continue
-        try:
-            source = path.read_text(encoding="utf-8")
+        try:  # only regular files inside the folder: Jinja would follow a link anywhere
+            source = read_inside(path, folder).decode("utf-8")
             tree = env.parse(source, path.name, str(path))
-        except (UnicodeDecodeError, OSError) as exc:
+        except UserError as exc:
+            problems += exc.problems
+            continue
+        except UnicodeDecodeError as exc:
             problems.append(Problem(str(path), None, f"cannot read template: {exc}"))
             continue
         except TemplateSyntaxError as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import secrets
+import time
 import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException
 
 from ...domain import DEFAULT_CLINIC, RENDER_TIMEOUT, STAGES
 from ...errors import UserError
@@ -40,7 +41,15 @@ from ...pipeline.handout import Handout, handout_id
 from ...pipeline.make import Inputs, load_inputs
 from ...pipeline.pool import PoolBusy, RenderPool, RenderStopped, WorkerError
 from ...project import PROJECT
-from .form import FormError, check_limits, check_token, messages, preselect, read_form
+from .form import (
+    FormError,
+    check_limits,
+    check_text,
+    check_token,
+    messages,
+    preselect,
+    read_form,
+)
 
 log = logging.getLogger("handouts.web")
 access_log = logging.getLogger("handouts.web.access")
@@ -90,7 +99,8 @@ def create_app(clinic_dir: Path | str = DEFAULT_CLINIC,
     app.config.from_mapping(
         CLINIC_DIR=Path(clinic_dir),
         SECRET_KEY=secrets.token_bytes(32),  # per process: a restart expires open pages
-        TRUSTED_HOSTS=list(LOOPBACK_NAMES),
+        # Checked by `known_host_only`: Werkzeug's TRUSTED_HOSTS cannot match "[::1]".
+        ALLOWED_HOSTS=list(LOOPBACK_NAMES),
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         MAX_FORM_PARTS=30,
@@ -124,6 +134,23 @@ def _state(key: str):
 
 
 @pages.before_app_request
+def known_host_only():
+    """Only the Host names of the address the page is bound to (no DNS rebinding)."""
+    if _host_name(request.host) in current_app.config["ALLOWED_HOSTS"]:
+        return None
+    return _problem("This address is not allowed. Open the page as http://127.0.0.1:PORT/ "
+                    "(or the address the server printed).", 400)
+
+
+def _host_name(host: str) -> str:
+    """`[::1]:8000` -> `[::1]`, `LocalHost:8000` -> `localhost`."""
+    host = host.lower()
+    if host.startswith("["):
+        return host[:host.find("]") + 1]
+    return host.rpartition(":")[0] if ":" in host else host
+
+
+@pages.before_app_request
 def same_origin_only():
     if request.method != "POST":
         return None
@@ -154,10 +181,7 @@ def problem_page(exc: HTTPException):
         413: f"The form was too large (more than {MAX_BODY // 1024} KB). Reload the page "
              "and try again.",
     }.get(exc.code, exc.description)
-    if isinstance(exc, SecurityError):  # a Host name not in TRUSTED_HOSTS
-        message = ("This address is not allowed. Open the page as "
-                   "http://127.0.0.1:PORT/ (or the address the server printed).")
-    elif exc.code == 403 and exc.description:
+    if exc.code == 403 and exc.description:
         message = exc.description
     return _problem(message, exc.code or 500)
 
@@ -182,8 +206,11 @@ def logo():
 
 @pages.post("/handout")
 def handout():
-    form = request.form  # reading it enforces MAX_CONTENT_LENGTH (413)
+    body = request.get_data(cache=True)  # reading it enforces MAX_CONTENT_LENGTH (413)
     try:
+        if request.mimetype == "application/x-www-form-urlencoded":
+            check_text(body)
+        form = request.form
         check_limits(form)
         check_token(_state("csrf"), form.get("csrf_token", ""),
                     current_app.config["CSRF_MAX_AGE"])
@@ -205,7 +232,7 @@ def _render(h: Handout) -> bytes | Response:
     """The handout's PDF from the pool, or the problem page that says why not."""
     config = current_app.config
     try:
-        rendered = _state("pool").render(h, wait=config["QUEUE_WAIT"],
+        rendered = _state("pool").render(h, wait=_wait_left(config["QUEUE_WAIT"]),
                                          timeout=config["RENDER_TIMEOUT"])
     except PoolBusy:
         log.warning("render of %s: every worker stayed busy for %g s; 503",
@@ -230,6 +257,16 @@ def _render(h: Handout) -> bytes | Response:
     for warning in rendered.warnings:
         log.warning("render of %s: %s", handout_id(h), warning)
     return rendered.data
+
+
+def _wait_left(wait: float) -> float:
+    """What is left of the wait for a worker, counted from when the server had the whole
+    request (`handouts.queued_at`, set by server.py), not from when a thread took it up:
+    under load a request may have waited in the server's queue already."""
+    queued = request.environ.get("handouts.queued_at")
+    if queued is None:
+        return wait
+    return max(0.0, wait - (time.monotonic() - queued))
 
 
 def _same_host(origin: str, host: str) -> bool:

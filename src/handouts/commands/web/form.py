@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...domain import STAGES, check_choice, invalid
 from ...errors import UserError
 from ...inputs.languages import Language, parse_language
-from ...inputs.patient import MAX_FIELD, Patient, clean_field, parse_appointment
+from ...inputs.patient import MAX_FIELD, NOT_UTF8, Patient, clean_field, parse_appointment
 from ...pipeline.handout import Handout
 from ...pipeline.make import Inputs
 
@@ -59,6 +61,19 @@ def read_form(form, inputs: Inputs) -> tuple[Handout, str]:
     large = form.get("large_print", "") not in ("", "0", "off")
     return Handout(stage, route, lang, patient, large, second if second != lang else None), \
         action
+
+
+def check_text(body: bytes) -> None:
+    """Each field of a url-encoded body must be UTF-8 text. (Werkzeug keeps bytes that
+    are not as `%FF` escapes, which the handout would print as they are.)"""
+    for part in body.split(b"&"):
+        key, _, value = part.partition(b"=")
+        name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise FormError(messages(invalid(LABELS.get(name, "A field"), NOT_UTF8))) \
+                from None
 
 
 def check_limits(form) -> None:

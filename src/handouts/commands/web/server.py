@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,49 @@ from ...pipeline.pool import RenderPool
 from .app import LOOPBACK_NAMES, MAX_BODY, create_app
 
 MAX_RESPONSE = 64 * 1024 * 1024  # in memory, never on disk; a bilingual CJK handout ~ 1 MB
+IDLE_TIMEOUT = 10        # seconds before a connection with no request in flight is closed
+MAX_CONNECTIONS = 1000   # open at once; idle ones hold no thread, so they lock no one out
+
+
+class _Arrival(threading.local):
+    at: float | None = None
+
+
+_arrival = _Arrival()
+
+
+def _stamping_dispatcher():
+    """waitress's task dispatcher, noting when each request was complete, so the page
+    counts its wait for a render worker from then (app._wait_left), not from when one of
+    waitress's threads took the request up."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    class Stamped:
+        def __init__(self, task):
+            self.task, self.queued = task, time.monotonic()
+
+        def service(self):
+            _arrival.at = self.queued
+            try:
+                self.task.service()
+            finally:
+                _arrival.at = None
+
+        def cancel(self):
+            self.task.cancel()
+
+    class Dispatcher(ThreadedTaskDispatcher):
+        def add_task(self, task):
+            super().add_task(Stamped(task))
+
+    return Dispatcher()
+
+
+def _app_with_arrival(app):
+    def call(environ, start_response):
+        environ["handouts.queued_at"] = _arrival.at
+        return app(environ, start_response)
+    return call
 
 
 def is_loopback(host: str) -> bool:
@@ -60,6 +104,18 @@ def trusted_hosts(host: str) -> list[str]:
     return names + sorted(extra - set(names))
 
 
+def _allow_open_files(count: int) -> None:
+    """Raise this process's limit on open files to `count` if it is lower (up to the hard
+    limit, which needs no privilege)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        new = count if hard == resource.RLIM_INFINITY else min(count, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+
+
 def exposure_warning(host: str) -> str | None:
     """What to tell the operator when the page is reachable from other computers."""
     if is_loopback(host):
@@ -69,11 +125,40 @@ def exposure_warning(host: str) -> str | None:
             "network you trust.")
 
 
+def listen(app, host: str, port: int, workers: int):
+    """The waitress server of `app` on `host`:`port`, bound, not yet running; a port in
+    use is a UserError."""
+    from waitress import create_server
+
+    # Enough threads that requests past the pool's size queue in it (and get 503 in
+    # time) rather than in waitress; those that do queue in waitress count their wait
+    # from their arrival (_stamping_dispatcher). waitress drops bodies past 4 x MAX_BODY
+    # unread; below that Flask answers 413 readably. waitress spills a body or a
+    # response past its *_overflow size to a temporary file; a handout carries patient
+    # details, so it must stay in memory. Idle connections are closed after IDLE_TIMEOUT
+    # (checked every second), and up to MAX_CONNECTIONS are accepted (with poll: select
+    # stops at 1024 descriptors).
+    _allow_open_files(MAX_CONNECTIONS + 100)
+    threads = 2 * workers + 2
+    dispatcher = _stamping_dispatcher()
+    try:
+        server = create_server(_app_with_arrival(app), _dispatcher=dispatcher,
+                               host=host, port=port, threads=threads,
+                               max_request_body_size=4 * MAX_BODY, ident="handouts",
+                               inbuf_overflow=8 * MAX_BODY, outbuf_overflow=MAX_RESPONSE,
+                               clear_untrusted_proxy_headers=True,
+                               channel_timeout=IDLE_TIMEOUT, cleanup_interval=1,
+                               connection_limit=MAX_CONNECTIONS, asyncore_use_poll=True)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another "
+                        "'handouts serve' running? Choose another --port") from None
+    dispatcher.set_thread_count(threads)  # waitress does this only for its own dispatcher
+    return server
+
+
 def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
           say: Callable[[str], None] | None = None) -> int:
     """Run the page under waitress until Ctrl+C (or SIGTERM); return the exit status."""
-    from waitress import create_server
-
     say = say or (lambda message: print(message, flush=True))
     hosts = trusted_hosts(host)
     if warning := exposure_warning(host):
@@ -81,24 +166,11 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     workers = os.cpu_count() or 1
     # Bind first, so a port in use fails at once rather than after the workers warmed up.
     apps: list[Flask] = []
-    try:
-        # Enough threads that requests past the pool's size queue in it (and get 503 in
-        # time) rather than in waitress, where they would wait without a limit. waitress
-        # drops bodies past 4 x MAX_BODY unread; below that Flask answers 413 readably.
-        # waitress spills a body or a response past its *_overflow size to a temporary
-        # file; a handout carries patient details, so it must stay in memory.
-        server = create_server(lambda environ, start: apps[0](environ, start),
-                               host=host, port=port, threads=2 * workers + 2,
-                               max_request_body_size=4 * MAX_BODY, ident="handouts",
-                               inbuf_overflow=8 * MAX_BODY, outbuf_overflow=MAX_RESPONSE,
-                               clear_untrusted_proxy_headers=True)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another "
-                        "'handouts serve' running? Choose another --port") from None
+    server = listen(lambda environ, start: apps[0](environ, start), host, port, workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
         say(f"Starting {workers} render worker(s) for {clinic_dir} ...")
-        apps.append(create_app(clinic_dir, {"TRUSTED_HOSTS": hosts,
+        apps.append(create_app(clinic_dir, {"ALLOWED_HOSTS": hosts,
                                             "WORKERS": workers}))
     except BaseException:
         server.close()
