@@ -27,6 +27,21 @@ FORM = {"lang": "es", "stage": "aftercare", "route": "iv", "name": "Ana Example"
         "date": "2026-12-01", "time": "09:30", "provider": "Dr. Rivera", "action": "preview"}
 
 
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return total
+
+
 class Server:
     """`handouts serve --port 0` on `host`, with TMPDIR its own folder (to count leftovers)."""
 
@@ -81,17 +96,7 @@ class Server:
 
     def tree_rss(self) -> int:
         """Resident memory of the server and all its processes, in bytes."""
-        total, todo = 0, [self.proc.pid]
-        while todo:
-            p = todo.pop()
-            try:
-                with open(f"/proc/{p}/statm") as f:
-                    total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-                with open(f"/proc/{p}/task/{p}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-            except OSError:
-                pass
-        return total
+        return tree_rss(self.proc.pid)
 
     def stop(self) -> tuple[int, list[str]]:
         """SIGTERM, then the exit status and what is left in its temp folder."""

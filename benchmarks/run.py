@@ -20,6 +20,8 @@ import threading
 import time
 from pathlib import Path
 
+from load import tree_rss  # benchmarks/load.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "clinics" / "demo"
 BIN = Path(sys.executable).parent
@@ -48,21 +50,6 @@ def alternate(a, b, n: int) -> tuple[list[float], list[float]]:
 
 def p95(values: list[float]) -> float:
     return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return total
 
 
 def peak_memory(cmd: list[str]) -> tuple[float, int]:
@@ -237,8 +224,37 @@ def main() -> int:
         row(f"`handouts {' '.join(argv)}` (whole process)",
             f"{med:.2f} s, imports weasyprint: {imported}", "< 0.5 s, no",
             med < 0.5 and not imported)
+    page_under_load()
     write_results()
     return 0
+
+
+def page_under_load() -> None:
+    """`handouts serve` on loopback: 300 personalised requests 4 at a time (2 workers),
+    then 90 at once, then SIGTERM; what its temp folder holds after those 390 renders."""
+    from load import Server, burst, steady
+
+    server = Server()
+    try:
+        start_rss = server.tree_rss()
+        s = steady(server, requests=300, clients=4)
+        b = burst(server, requests=90)
+    finally:
+        code, left = server.stop()
+    served = s["codes"].get(200, 0)
+    row("page under load: 300 personalised requests, 4 at a time, 2 workers",
+        f"p50 {s['p50']*1000:.0f} / p95 {s['p95']*1000:.0f} ms, {served} x 200",
+        "p95 < 5 s, all 200", s["p95"] < 5 and served == 300)
+    row("page's memory (server + workers): warm / peak / after 300",
+        f"{start_rss/2**20:.0f} / {s['peak_rss']/2**20:.0f} / {s['end_rss']/2**20:.0f} MB",
+        "after <= 1.2 x warm", s["end_rss"] <= 1.2 * start_rss)
+    busy = b["busy"]
+    row("90 requests at once: when the 503s came (Retry-After)",
+        f"{busy[0]:.2f}-{busy[-1]:.2f} s, {len(busy)} of 90 ({', '.join(b['retry_after'])})"
+        if busy else f"none of 90 ({len(b['ok'])} x 200)",
+        "4-6 s", bool(busy) and 4 <= busy[0] and busy[-1] <= 6 and not b["other"])
+    row("left in the server's TMPDIR after 390 renders and SIGTERM",
+        f"{len(left)} files (exit {code})", "0", not left and code == 0)
 
 
 out: list[str] = []

@@ -80,6 +80,16 @@ def read_only_disk(tmp_path):
     subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
+@pytest.fixture(scope="module")
+def pool():
+    """One warm render worker for the demo clinic, per module (the web page's tests);
+    a module may define its own `pool`."""
+    from handouts.pipeline.pool import RenderPool
+
+    with RenderPool(DEMO, workers=1, timeout=30) as p:
+        yield p
+
+
 @pytest.fixture(scope="session")
 def demo_inputs():
     from handouts.pipeline.make import load_inputs

@@ -22,7 +22,6 @@ import pytest
 from conftest import DEMO, ROOT, pdf_text
 from handouts.commands.web.app import create_app
 from handouts.commands.web.server import IDLE_TIMEOUT, listen
-from handouts.pipeline.pool import RenderPool
 
 FORM = {"lang": "es", "stage": "aftercare", "route": "iv", "action": "preview"}
 NAME = "Ana López-Quiñones"
@@ -38,12 +37,6 @@ def have_ipv6() -> bool:
 
 
 pytestmark = pytest.mark.skipif(not have_ipv6(), reason="no IPv6 loopback (::1) here")
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with RenderPool(DEMO, workers=1, timeout=30) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

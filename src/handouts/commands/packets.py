@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ..domain import ROUTES, tokens
 from ..errors import UserError, display_path
-from ..files import atomic_write
+from ..files import atomic_write, check_target
 from ..i18n import review as rv
 from ..i18n.catalogs import available_languages, po_path
 from ..i18n.checks import read_catalog
@@ -177,6 +177,7 @@ def _render(project: Project, name: str, **context) -> str:
 
 
 def _write(project: Project, html: str, output: Path) -> Path:
+    check_target(Path(output))  # a folder, FIFO or device: refused before rendering
     rendered = render_document(project, html, max_pages=PACKET_PAGES)
     if rendered.warnings:  # a missing glyph: the reviewer could not read the string
         raise UserError(f"{display_path(output)}: not written: "

@@ -201,7 +201,12 @@ def page():
 def logo():
     path = _state("inputs").clinic.logo
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return Response(path.read_bytes(), mimetype=mime)
+    try:
+        data = path.read_bytes()
+    except OSError:  # moved or unreadable since the server started: the page shows no logo
+        log.warning("the logo %s cannot be read", path)
+        abort(404)
+    return Response(data, mimetype=mime)
 
 
 @pages.post("/handout")
