@@ -337,6 +337,8 @@ from handouts.pipeline.pool import RenderPool
 if __name__ == "__main__":
     inputs = load_inputs(Path(sys.argv[1]))
     pool = RenderPool(sys.argv[1], workers=2, warm=False, inputs=inputs)
+    for w in pool._all:
+        w.wait_ready(60)  # running the worker's own code, past its start
     ends = [os.fstat(w.conn.fileno()).st_ino for w in pool._all]
     print(" ".join(map(str, pool.pids)), " ".join(map(str, ends)), flush=True)
     time.sleep(600)

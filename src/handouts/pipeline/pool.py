@@ -7,7 +7,12 @@ memory can be stopped without taking the caller (the web server) down:
   limit (RLIMIT_CPU) as a backstop, and writes no core file (it would hold patient details);
 - each request has a wall-clock timeout; past it the worker is killed and replaced;
 - a crash or a kill reaches the caller as a `RenderStopped` (a UserError) naming the
-  handout, e.g. ``render of es/aftercare stopped after 30 s``, and the pool goes on.
+  handout, e.g. ``render of es/aftercare stopped after 30 s``, and the pool goes on;
+- a worker dies with its caller, however the caller ends: Linux's parent-death signal
+  kills it even mid-render, and a worker forked from the caller keeps no copy of the
+  caller's end of any pipe, so an idle one reads the end of file and goes;
+- a worker's private temp folder (WeasyPrint's font copies, scratch.py) goes with it:
+  removed as it stops, swept when it was killed.
 
 At most `workers` renders run at once (one per process); a caller that finds
 every worker busy waits up to `wait` seconds, then gets `PoolBusy`.
