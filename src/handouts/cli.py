@@ -1,12 +1,13 @@
 """The `handouts` command line: a thin caller of the library.
 
 Exit status: 0 success, 1 a user error (printed as `path:line: message`, no
-traceback), 2 bad usage.
+traceback), 2 bad usage, 130 after Ctrl+C, 143 after SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader of our output went away (`| head`): say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:  # one not met where the file is known; still a user's problem
         print(file_error(exc).problems[0], file=sys.stderr)
