@@ -7,6 +7,7 @@ traceback), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -60,9 +61,15 @@ def _build_parser(b: argparse.ArgumentParser) -> None:
                    help="language, e.g. es or zh-Hans; repeatable (default: the clinic's)")
     b.add_argument("--route", metavar="ID", help="iv, im or esketamine (default: the "
                    "clinic's first)")
-    b.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                   help=f"output folder (default: {DEFAULT_OUT})")
-    b.add_argument("--output", type=Path, metavar="FILE", help="write exactly one handout here")
+    b.add_argument("--out", type=Path, metavar="DIR",
+                   help=f"output folder (default: {DEFAULT_OUT}); with --list, one file per row")
+    b.add_argument("--output", type=Path, metavar="FILE",
+                   help="one patient's handouts to this file: one --lang; several --stage "
+                        "make one packet; with --list, the whole day in one PDF")
+    b.add_argument("--list", type=Path, metavar="FILE.csv|FILE.xlsx", dest="day_list",
+                   help="a day's schedule: a packet for each row (see the README)")
+    b.add_argument("--quiet", action="store_true", help="no progress, no summary line; "
+                   "warnings and errors are still printed")
     b.add_argument("--format", choices=("pdf", "html"), default="pdf")
     b.add_argument("--strict", action="store_true",
                    help="fail on a missing translation or a refused resource")
@@ -164,17 +171,45 @@ def _build(args) -> int:
     opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
                    route=args.route, out=args.out, output=args.output, fmt=args.format,
                    strict=args.strict, patient=patient, large_print=args.large_print,
-                   second_lang=args.second_lang, jobs=args.jobs)
-    result = build(opts, progress=stderr_progress)
+                   second_lang=args.second_lang, jobs=args.jobs, day_list=args.day_list)
+    with _progress_bar(args.quiet) as count:
+        result = build(opts, progress=None if args.quiet else stderr_progress, count=count)
     for w in result.warnings:  # `en/aftercare.pdf: message`, whether rendered or cached
         print(w, file=sys.stderr)
     folders = sorted({str(p.parent) for p in result.written})
-    print(f"Wrote {len(result.written)} handout(s) in {result.seconds:.1f} s to "
-          f"{', '.join(folders)}")
+    what = "file(s)" if args.day_list or len(args.stage) > 1 and args.output else "handout(s)"
+    if not args.quiet:
+        print(f"Wrote {len(result.written)} {what} in {result.seconds:.1f} s to "
+              f"{', '.join(folders)}")
     if result.warnings:
         print(f"{len(result.warnings)} warning(s); with --strict they are errors",
               file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(quiet: bool):
+    """A bar of handouts rendered and time left (tqdm), on a terminal only, not with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: the render workers fork after this
+    bar = None
+
+    def count(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="handout", desc="Rendering", file=sys.stderr,
+                       leave=False, dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    try:
+        yield count
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _check(args) -> int:

@@ -31,7 +31,7 @@ from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from ...domain import DEFAULT_CLINIC, RENDER_TIMEOUT, STAGES
+from ...domain import DEFAULT_CLINIC, RENDER_TIMEOUT, ROUTE_NAMES, STAGE_NAMES, STAGES
 from ...errors import UserError
 from ...inputs.languages import language
 from ...inputs.patient import MAX_FIELD
@@ -49,11 +49,6 @@ WEB_DIR = PROJECT.templates_dir / "web"
 MAX_BODY = 8 * 1024  # the whole form is well under 1 KB
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
-# The operator's page is in English; the handout itself says these in the patient's language.
-ROUTE_LABELS = {"iv": "IV infusion", "im": "Injection into a muscle (IM)",
-                "esketamine": "Esketamine nasal spray"}
-STAGE_LABELS = {"consultation": "Consultation", "infusion-day": "Treatment day",
-                "aftercare": "Aftercare"}
 
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
         "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
@@ -168,7 +163,7 @@ def page():
     languages = _state("languages")
     return render_template(
         "page.html", clinic=inputs.clinic, languages=languages, stages=_stages(inputs),
-        routes=[(r, ROUTE_LABELS[r]) for r in inputs.clinic.routes],
+        routes=[(r, ROUTE_NAMES[r]) for r in inputs.clinic.routes],
         chosen=preselect(request.args, inputs, languages),
         csrf_token=_state("csrf").dumps(secrets.token_urlsafe(16)), max_field=MAX_FIELD)
 
@@ -245,4 +240,4 @@ def _problem(message: str, status: int) -> Response:
 
 def _stages(inputs: Inputs) -> list[tuple[str, str, str]]:
     """(id, short label, the handout's English title) for each stage."""
-    return [(s, STAGE_LABELS.get(s, s), inputs.content.stages[s].title.text) for s in STAGES]
+    return [(s, STAGE_NAMES[s], inputs.content.stages[s].title.text) for s in STAGES]

@@ -1,0 +1,76 @@
+"""Rendering many composed handouts at once: on the worker pool in parallel, longest first.
+
+The command-line build, a day's list and the page's day list all render through
+`render_batch`, so each gets the same order, the same limits and the same answers:
+one `Rendered` or one `UserError` per handout, in the order given.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+from ..errors import UserError
+from .make import Composed, Inputs, Rendered, render
+
+Outcome = Rendered | UserError
+
+
+class BatchTimeout(UserError):
+    """The batch ran past its deadline; the handouts not yet rendered were not started."""
+
+
+def render_batch(inputs: Inputs, composed: list[Composed], strict: bool = False, *,
+                 pool=None, queue_wait: float | None = None, timeout: float | None = None,
+                 deadline: float | None = None,
+                 done: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+    """Each handout's PDF with its warnings, or the UserError that stopped it.
+
+    With `pool` (a RenderPool) as many render at once as it has workers, the longest
+    first: the length of the HTML tracks the render time (CJK text, Korean word spans),
+    so no worker is left with a long one after the others are done. Without, they render
+    in this process, in order. `queue_wait` and `timeout` go to `pool.render`; past
+    `deadline` (a time.monotonic() value) no further handout starts and each gets a
+    BatchTimeout. `done(index, outcome)` is called in this thread as each finishes.
+    """
+    results: list[Outcome | None] = [None] * len(composed)
+
+    def finish(i: int, outcome: Outcome) -> None:
+        results[i] = outcome
+        if done is not None:
+            done(i, outcome)
+
+    if pool is None:
+        for i, c in enumerate(composed):
+            finish(i, _late(deadline) or _attempt(lambda c=c: render(inputs, c, strict)))
+        return results
+    order = sorted(range(len(composed)), key=lambda i: -len(composed[i].html.encode("utf-8")))
+
+    def one(i: int) -> Outcome:
+        if late := _late(deadline):
+            return late
+        c = composed[i]
+        return _attempt(lambda: pool.render(c.handout, "pdf", strict, wait=queue_wait,
+                                            timeout=timeout, html=c.html))
+
+    with ThreadPoolExecutor(max_workers=pool.size) as threads:
+        pending = {threads.submit(one, i): i for i in order}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                finish(pending.pop(future), future.result())
+    return results
+
+
+def _attempt(work: Callable[[], Rendered]) -> Outcome:
+    try:
+        return work()
+    except UserError as exc:
+        return exc
+
+
+def _late(deadline: float | None) -> BatchTimeout | None:
+    if deadline is not None and time.monotonic() > deadline:
+        return BatchTimeout("not started: the list ran past its time limit")
+    return None
