@@ -81,6 +81,7 @@ def read_day_list(data: bytes, name: str, clinic: Clinic, max_rows: int | None =
         raise UserError(Problem(name, None, "the file is empty; the first row names the "
                                             f"columns: {quote(REQUIRED)} at least"))
     columns = _columns(header, name, header_row, problems)
+    missing = set(REQUIRED) - set(columns.values())  # said once, at the header
     visits, warnings = [], []
     for number, cells in rows:
         if all(_text(c) == "" for c in cells):
@@ -90,7 +91,7 @@ def read_day_list(data: bytes, name: str, clinic: Clinic, max_rows: int | None =
                                                   "list into smaller ones"))
             break
         values = {col: cells[i] if i < len(cells) else None for i, col in columns.items()}
-        visit = _visit(values, number, name, clinic, problems)
+        visit = _visit(values, number, name, clinic, problems, missing)
         if visit is not None:
             visits.append(visit)
             if doubt := appointment_doubt(visit.patient.appointment, now):
@@ -124,13 +125,15 @@ def _columns(header: list, name: str, row: int, problems: list[Problem]) -> dict
     return found
 
 
-def _visit(values: dict, row: int, name: str, clinic: Clinic,
-           problems: list[Problem]) -> Visit | None:
+def _visit(values: dict, row: int, name: str, clinic: Clinic, problems: list[Problem],
+           missing: set[str]) -> Visit | None:
     """One row as a Visit, or None with each of its mistakes added to `problems`."""
     offered = list(clinic.languages)
     before = len(problems)
 
     def check(column: str, read):
+        if column in missing:
+            return None
         try:
             return read(values.get(column))
         except InvalidValue as exc:
@@ -151,7 +154,7 @@ def _visit(values: dict, row: int, name: str, clinic: Clinic,
                       provider=check("provider", lambda v: clean_field(_text(v), "provider"))
                       or "")
     large = check("large_print", _yes_no)
-    if len(problems) > before:
+    if len(problems) > before or missing:
         return None
     return Visit(row, lang, stages, route, patient, bool(large),
                  second if second != lang else None)
@@ -172,11 +175,13 @@ def _stages(value) -> tuple[str, ...]:
 
 
 def _appointment(value) -> dt.datetime | None:
+    # An Excel date cell comes back as a datetime at 00:00: a date with no time, in practice.
+    if isinstance(value, dt.date) and (not isinstance(value, dt.datetime)
+                                       or value.time() == dt.time(0, 0)):
+        raise InvalidValue("appointment", f"{value.strftime('%Y-%m-%d')!r} has no time; give "
+                                          "the date and time, e.g. 2026-12-01 09:30")
     if isinstance(value, dt.datetime):  # an Excel date-and-time cell
         return value.replace(second=0, microsecond=0)
-    if isinstance(value, dt.date):
-        raise InvalidValue("appointment", f"{value.isoformat()!r} has no time; give the date "
-                                          "and time, e.g. 2026-12-01 09:30")
     return parse_appointment(_text(value), "appointment")
 
 
