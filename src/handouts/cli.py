@@ -32,7 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     _content_parser(sub.add_parser("content", help="clinical sign-off: review, status, "
                                    "packet"))
     sv = sub.add_parser("serve", help="the front-desk web page, served on this computer")
-    _clinic_option(sv)
+    # No default: a front desk must never be served the fictional demo clinic by mistake.
+    sv.add_argument("--clinic", type=Path, metavar="DIR",
+                    help="the clinic folder with clinic.yaml (required; the fictional demo: "
+                         f"{DEFAULT_CLINIC})")
+    sv.add_argument("--write-unit", action="store_true",
+                    help="write a systemd user unit that starts this page with the computer, "
+                         "then stop (see the README)")
     sv.add_argument("--host", default="127.0.0.1",
                     help="address to listen on (default: 127.0.0.1, this computer only)")
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
@@ -284,9 +290,30 @@ def _content(args) -> int:
 
 
 def _serve(args) -> int:
+    if args.clinic is None:
+        raise UserError("handouts serve needs --clinic DIR, your clinic's folder (e.g. "
+                        "--clinic clinics/myclinic); to try the page with the fictional "
+                        f"demo clinic: --clinic {DEFAULT_CLINIC}")
+    if args.write_unit:
+        return _write_unit(args)
     from .commands.web.server import serve
 
     return serve(args.clinic, args.host, args.port)
+
+
+def _write_unit(args) -> int:
+    from .commands.web.unit import UNIT_NAME, write_unit
+    from .pipeline.make import load_inputs
+
+    inputs = load_inputs(args.clinic)  # a clinic that does not load would never start
+    path = write_unit(inputs.clinic, args.clinic, args.host, args.port)
+    print(f"Wrote {path}\n"
+          "Start it now and whenever you log in:\n"
+          f"  systemctl --user daemon-reload && systemctl --user enable --now {UNIT_NAME}\n"
+          "Start it when the computer starts, before anyone logs in:\n"
+          "  loginctl enable-linger \"$USER\"\n"
+          f"Then open http://{args.host}:{args.port}/")
+    return 0
 
 
 if __name__ == "__main__":

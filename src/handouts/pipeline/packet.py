@@ -17,9 +17,10 @@ from ..domain import STAGE_NAMES
 from ..errors import Problem, UserError
 from ..inputs.daylist import Visit
 from .assemble import Group, Part, assemble
-from .batch import Outcome, render_batch
+from .batch import BatchTimeout, Outcome, render_batch
 from .handout import Handout, handout_id
 from .make import Composed, Inputs, compose, fail_on_warnings
+from .pool import PoolBusy
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ def make_day(inputs: Inputs, visits: list[Visit], where: Callable[[Visit], str],
 
     outcomes = render_batch(inputs, composed, strict, pool=pool, queue_wait=queue_wait,
                             timeout=timeout, deadline=deadline, done=one_done)
+    for outcome in outcomes:  # the caller answers these for the whole day ("busy", "late")
+        if isinstance(outcome, PoolBusy | BatchTimeout):
+            raise outcome
     parts: list[list[Part]] = [[] for _ in visits]
     for c, v, outcome in zip(composed, owners, outcomes, strict=True):
         h, at = c.handout, where(visits[v])

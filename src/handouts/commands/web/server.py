@@ -21,7 +21,7 @@ from flask import Flask
 
 from ...errors import UserError
 from ...pipeline.pool import RenderPool
-from .app import LOOPBACK_NAMES, MAX_BODY, create_app
+from .app import LOOPBACK_NAMES, MAX_LIST_BODY, create_app
 
 MAX_RESPONSE = 64 * 1024 * 1024  # in memory, never on disk; a bilingual CJK handout ~ 1 MB
 
@@ -84,13 +84,15 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     try:
         # Enough threads that requests past the pool's size queue in it (and get 503 in
         # time) rather than in waitress, where they would wait without a limit. waitress
-        # drops bodies past 4 x MAX_BODY unread; below that Flask answers 413 readably.
+        # drops bodies past 2 x MAX_LIST_BODY (a day list upload) unread; below that Flask
+        # answers 413 readably (past MAX_BODY for a form, MAX_LIST_BODY for a list).
         # waitress spills a body or a response past its *_overflow size to a temporary
-        # file; a handout carries patient details, so it must stay in memory.
+        # file; a handout or a day list carries patient details, so it must stay in memory
+        # (a day list's PDF leaves in pieces, lists._pieces, below the high-water mark).
         server = create_server(lambda environ, start: apps[0](environ, start),
                                host=host, port=port, threads=2 * workers + 2,
-                               max_request_body_size=4 * MAX_BODY, ident="handouts",
-                               inbuf_overflow=8 * MAX_BODY, outbuf_overflow=MAX_RESPONSE,
+                               max_request_body_size=2 * MAX_LIST_BODY, ident="handouts",
+                               inbuf_overflow=4 * MAX_LIST_BODY, outbuf_overflow=MAX_RESPONSE,
                                clear_untrusted_proxy_headers=True)
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another "
