@@ -43,7 +43,9 @@ _one_list = threading.Lock()
 
 @pages.post("/list")
 def day_list():
-    request.max_content_length = MAX_LIST_BODY  # 413 past it, before anything is read
+    # 413 past it, before anything is read; the multipart parser's buffer may hold a
+    # whole part (a file of line breaks), so it gets the same bound.
+    request.max_content_length = request.max_form_memory_size = MAX_LIST_BODY
     form, files = request.form, request.files
     try:
         check_token(_state("csrf"), form.get("csrf_token", ""),
