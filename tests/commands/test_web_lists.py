@@ -20,7 +20,7 @@ from handouts.pipeline.pool import RenderPool
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 GOOD = (f"\ufeffLanguage;Stages;Name;Appointment\n"
         f"es;infusion-day aftercare;Ana María;{TOMORROW} 07:30\n"
-        f"zh-Hans;aftercare;王小明;{TOMORROW} 09:00\n").encode("utf-8")
+        f"zh-Hans;aftercare;王小明;{TOMORROW} 09:00\n").encode()
 
 
 @pytest.fixture(scope="module")

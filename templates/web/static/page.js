@@ -96,7 +96,8 @@
       data.set("action", action);
       let response;
       try {
-        response = await fetch(target.action, {method: "POST", body: data, cache: "no-store"});
+        response = await fetch(target.getAttribute("action"),
+                                 {method: "POST", body: data, cache: "no-store"});
       } catch (error) {
         say(statusBox, "");
         showProblem(problemBox, UNREACHABLE);
