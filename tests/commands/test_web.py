@@ -16,26 +16,8 @@ from handouts.domain import quote
 from handouts.inputs.clinic import load_clinic
 from handouts.inputs.languages import language
 from handouts.pipeline.localize import Localizer
-from handouts.pipeline.pool import RenderPool
 
 NAME = "Ana López-Quiñones"
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with RenderPool(DEMO, workers=1, timeout=30) as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def app(pool):
-    return create_app(DEMO, {"TESTING": True, "RENDER_POOL": pool, "QUEUE_WAIT": 0.2,
-                             "RETRY_AFTER": 7})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

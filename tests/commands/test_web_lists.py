@@ -15,29 +15,11 @@ import pytest
 from conftest import DEMO, pdf_text
 from handouts.commands.web import lists
 from handouts.commands.web.app import MAX_LIST_BYTES, create_app
-from handouts.pipeline.pool import RenderPool
 
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 GOOD = (f"\ufeffLanguage;Stages;Name;Appointment\n"
         f"es;infusion-day aftercare;Ana María;{TOMORROW} 07:30\n"
         f"zh-Hans;aftercare;王小明;{TOMORROW} 09:00\n").encode()
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with RenderPool(DEMO, workers=2, timeout=30) as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def app(pool):
-    return create_app(DEMO, {"TESTING": True, "RENDER_POOL": pool, "QUEUE_WAIT": 0.2,
-                             "RETRY_AFTER": 7})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture
@@ -207,7 +189,7 @@ def test_busy_and_one_list_at_a_time_get_503(client, token, pool):
     finally:
         lists._one_list.release()
     assert response.status_code == 503 and response.headers["Retry-After"] == "7"
-    with pool.reserve(wait=30), pool.reserve(wait=30):
+    with pool.reserve(wait=30):  # its one worker
         response = upload(client, token, GOOD)
     assert response.status_code == 503 and response.headers["Retry-After"] == "7"
     assert problem(response)[0] == "The server is busy making other handouts. Try again " \
