@@ -130,7 +130,8 @@ def row_label(visit: Visit) -> str:
 
 
 def row_filename(visit: Visit, width: int) -> str:
-    """`row-03-infusion-day+aftercare-es.pdf`: row number, stages and language, no name."""
+    """`row-03-infusion-day+aftercare-es.pdf` (width 2): row number, stages and language,
+    never a name."""
     langs = visit.language.tag + (f"+{visit.second.tag}" if visit.second else "")
     return f"row-{visit.row:0{width}d}-{'+'.join(visit.stages)}-{langs}.pdf"
 
