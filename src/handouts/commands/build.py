@@ -19,6 +19,7 @@ from ..files import atomic_write
 from ..inputs.daylist import Visit, read_day_list
 from ..inputs.languages import language, parse_language
 from ..inputs.patient import Patient
+from ..pipeline.batch import Job, render_batch
 from ..pipeline.cache import PdfCache, cache_key
 from ..pipeline.handout import Handout
 from ..pipeline.make import (
@@ -28,7 +29,6 @@ from ..pipeline.make import (
     compose,
     fail_on_warnings,
     load_inputs,
-    render,
 )
 from ..pipeline.packet import day_pdf, make_day, packet_pdf, row_filename
 from ..project import PROJECT, Project
@@ -228,18 +228,24 @@ class _Run:
         self.written.append(job.path)
 
     def render_all(self, pool) -> None:
-        """Render what the cache did not have, here (no pool) or in the workers."""
-        if pool is None:
-            for i, job in enumerate(self.jobs, 1):
-                try:
-                    self.done(i, job, render(self.inputs, job.composed, self.opts.strict))
-                except UserError as exc:
-                    self.fail(job.handout, exc)
-            return
+        """Render what the cache did not have, here (no pool) or in the workers, the
+        longest first."""
+        jobs = [Job(j.handout, j.composed.html, len(j.composed.html.encode("utf-8")))
+                for j in self.jobs]
+        count = [0]
+
+        def finished(i: int, outcome) -> None:
+            count[0] += 1
+            if isinstance(outcome, UserError):
+                self.fail(self.jobs[i].handout, outcome)
+            else:
+                self.done(count[0], self.jobs[i], outcome)
+
         try:
-            _render_in(pool, self)
+            render_batch(self.inputs, jobs, self.opts.strict, pool=pool, done=finished)
         finally:
-            pool.close()
+            if pool is not None:
+                pool.close()
 
 
 def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
@@ -257,27 +263,6 @@ def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
     # No warm-up: in a batch, the first renders load the fonts they need anyway.
     return RenderPool(clinic_dir, workers=size, warm=False, project=inputs.project,
                       inputs=inputs)
-
-
-def _render_in(pool, run: _Run) -> None:
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    # Longest first, so no worker is left with a long render after the others are done:
-    # the length of the HTML in bytes tracks the render time (CJK text, Korean word spans).
-    jobs = sorted(run.jobs, key=lambda job: len(job.composed.html.encode("utf-8")),
-                  reverse=True)
-    opts = run.opts
-    with ThreadPoolExecutor(max_workers=pool.size) as threads:
-        futures = {threads.submit(pool.render, job.handout, opts.fmt, opts.strict,
-                                  html=job.composed.html): job for job in jobs}
-        for i, future in enumerate(as_completed(futures), 1):
-            job = futures[future]
-            try:
-                rendered = future.result()
-            except UserError as exc:
-                run.fail(job.handout, exc)
-                continue
-            run.done(i, job, rendered)
 
 
 def _name(inputs: Inputs, h: Handout) -> str:

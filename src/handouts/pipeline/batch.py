@@ -1,8 +1,8 @@
-"""Rendering many composed handouts at once: on the worker pool in parallel, longest first.
+"""Rendering many handouts at once: on the worker pool in parallel, longest first.
 
 The command-line build, a day's list and the page's day list all render through
 `render_batch`, so each gets the same order, the same limits and the same answers:
-one `Rendered` or one `UserError` per handout, in the order given.
+one `Rendered` or one `UserError` per job, in the order given.
 """
 
 from __future__ import annotations
@@ -10,31 +10,44 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 
 from ..errors import UserError
-from .make import Composed, Inputs, Rendered, render
+from .handout import Handout
+from .make import Composed, Inputs, Rendered, make, render
 
 Outcome = Rendered | UserError
+
+
+@dataclass(frozen=True)
+class Job:
+    """One handout to render: composed already (`html`), or composed where it renders."""
+
+    handout: Handout
+    html: str | None = None
+    weight: int = 0  # how long it will take, roughly: the length of its HTML
 
 
 class BatchTimeout(UserError):
     """The batch ran past its deadline; the handouts not yet rendered were not started."""
 
 
-def render_batch(inputs: Inputs, composed: list[Composed], strict: bool = False, *,
+def render_batch(inputs: Inputs, jobs: list[Job], strict: bool = False, *,
                  pool=None, queue_wait: float | None = None, timeout: float | None = None,
                  deadline: float | None = None,
                  done: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
-    """Each handout's PDF with its warnings, or the UserError that stopped it.
+    """Each job's PDF with its warnings, or the UserError that stopped it.
 
-    With `pool` (a RenderPool) as many render at once as it has workers, the longest
+    With `pool` (a RenderPool) as many render at once as it has workers, the heaviest
     first: the length of the HTML tracks the render time (CJK text, Korean word spans),
     so no worker is left with a long one after the others are done. Without, they render
-    in this process, in order. `queue_wait` and `timeout` go to `pool.render`; past
-    `deadline` (a time.monotonic() value) no further handout starts and each gets a
-    BatchTimeout. `done(index, outcome)` is called in this thread as each finishes.
+    in this process, in order. A job without `html` is composed where it renders, and its
+    warnings are the composer's and the render's; with `html`, the render's only.
+    `queue_wait` and `timeout` go to `pool.render`; past `deadline` (a time.monotonic()
+    value) no further job starts and each gets a BatchTimeout. `done(index, outcome)` is
+    called in this thread as each finishes.
     """
-    results: list[Outcome | None] = [None] * len(composed)
+    results: list[Outcome | None] = [None] * len(jobs)
 
     def finish(i: int, outcome: Outcome) -> None:
         results[i] = outcome
@@ -42,17 +55,17 @@ def render_batch(inputs: Inputs, composed: list[Composed], strict: bool = False,
             done(i, outcome)
 
     if pool is None:
-        for i, c in enumerate(composed):
-            finish(i, _late(deadline) or _attempt(lambda c=c: render(inputs, c, strict)))
+        for i, job in enumerate(jobs):
+            finish(i, _late(deadline) or _attempt(lambda job=job: _here(inputs, job, strict)))
         return results
-    order = sorted(range(len(composed)), key=lambda i: -len(composed[i].html.encode("utf-8")))
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
 
     def one(i: int) -> Outcome:
         if late := _late(deadline):
             return late
-        c = composed[i]
-        return _attempt(lambda: pool.render(c.handout, "pdf", strict, wait=queue_wait,
-                                            timeout=timeout, html=c.html))
+        job = jobs[i]
+        return _attempt(lambda: pool.render(job.handout, "pdf", strict, wait=queue_wait,
+                                            timeout=timeout, html=job.html))
 
     with ThreadPoolExecutor(max_workers=pool.size) as threads:
         pending = {threads.submit(one, i): i for i in order}
@@ -61,6 +74,12 @@ def render_batch(inputs: Inputs, composed: list[Composed], strict: bool = False,
             for future in finished:
                 finish(pending.pop(future), future.result())
     return results
+
+
+def _here(inputs: Inputs, job: Job, strict: bool) -> Rendered:
+    if job.html is None:
+        return make(inputs, job.handout, "pdf", strict)
+    return render(inputs, Composed(job.handout, job.html), strict)
 
 
 def _attempt(work: Callable[[], Rendered]) -> Outcome:

@@ -1,11 +1,11 @@
 """A patient's packet (several stages in one PDF) and a day's list of packets.
 
 The command line (`build --stage A --stage B --output`, `build --list`) and the page's
-day list make them here: every handout of every visit is composed (and so checked)
-first, then all are rendered at once (`batch.render_batch`, longest first on the
-pool), then each visit's handouts are put together (`assemble`). Nothing here is ever
-cached or written: a packet carries a patient's details; the caller writes the bytes
-where the user asked.
+day list make them here: the rows are checked when the list is read, then every
+handout of every visit is composed and rendered at once (`batch.render_batch`, the
+heaviest first on the pool), then each visit's handouts are put together (`assemble`).
+Nothing here is ever cached or written: a packet carries a patient's details; the
+caller writes the bytes where the user asked.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from ..domain import STAGE_NAMES
 from ..errors import Problem, UserError
 from ..inputs.daylist import Visit
+from ..inputs.patient import Patient
 from .assemble import Group, Part, assemble
-from .batch import BatchTimeout, Outcome, render_batch
+from .batch import BatchTimeout, Job, Outcome, render_batch
 from .handout import Handout, handout_id
-from .make import Composed, Inputs, compose, fail_on_warnings
+from .make import Inputs, compose
 from .pool import PoolBusy
 
 
@@ -48,58 +49,59 @@ def make_day(inputs: Inputs, visits: list[Visit], where: Callable[[Visit], str],
              done: Callable[[int, int], None] | None = None) -> Day:
     """Every visit's handouts rendered; UserError names every one that could not be.
 
-    `where(visit)` says where a visit came from in messages (`day.csv:3: `, or nothing
-    for a packet from the command line); `done(finished, total)` reports progress."""
-    warnings: list[tuple[int, str]] = []
-    problems: list[Problem] = []
-    composed: list[Composed] = []
-    owners: list[int] = []
-    for v, visit in enumerate(visits):
-        for h in handouts_of(visit):
-            try:
-                c = compose(inputs, h, strict)
-            except UserError as exc:
-                problems += _named(where(visit), h, exc)
-                continue
-            warnings += [(v, f"{where(visit)}{handout_id(h)}: {w}") for w in c.warnings]
-            composed.append(c)
-            owners.append(v)
-    if problems:
-        raise UserError(problems)
+    The rows were checked when the list was read; each handout is composed where it
+    renders (in the workers, so a long list composes in parallel too), the heaviest
+    first. `where(visit)` says where a visit came from in messages (`day.csv:3: `, or
+    nothing for a packet from the command line); `done(finished, total)` reports
+    progress."""
+    owned = [(v, h) for v, visit in enumerate(visits) for h in handouts_of(visit)]
+    weights = _weights(inputs, [h for _, h in owned]) if pool is not None else {}
+    jobs = [Job(h, None, weights.get(_kind(h), 0)) for _, h in owned]
     finished = [0]
 
     def one_done(i: int, outcome: Outcome) -> None:
         finished[0] += 1
         if done is not None:
-            done(finished[0], len(composed))
+            done(finished[0], len(jobs))
 
-    outcomes = render_batch(inputs, composed, strict, pool=pool, queue_wait=queue_wait,
+    outcomes = render_batch(inputs, jobs, strict, pool=pool, queue_wait=queue_wait,
                             timeout=timeout, deadline=deadline, done=one_done)
     for outcome in outcomes:  # the caller answers these for the whole day ("busy", "late")
         if isinstance(outcome, PoolBusy | BatchTimeout):
             raise outcome
+    warnings: list[str] = []
+    problems: list[Problem] = []
     parts: list[list[Part]] = [[] for _ in visits]
-    for c, v, outcome in zip(composed, owners, outcomes, strict=True):
-        h, at = c.handout, where(visits[v])
-        if isinstance(outcome, UserError):
+    for (v, h), outcome in zip(owned, outcomes, strict=True):
+        at = where(visits[v])
+        if isinstance(outcome, UserError):  # with --strict, a warning is one of these
             problems += _named(at, h, outcome)
             continue
-        warnings += [(v, f"{at}{handout_id(h)}: {w}") for w in outcome.warnings]
-        if strict and outcome.warnings:
-            problems += _named(at, h, _strict_error(outcome.warnings))
+        warnings += [f"{at}{handout_id(h)}: {w}" for w in outcome.warnings]
         parts[v].append(Part(outcome.data, h.language.tag))
     if problems:
         raise UserError(problems)
     packets = tuple(Packet(visit, tuple(p)) for visit, p in zip(visits, parts, strict=True))
-    return Day(packets, tuple(w for _, w in sorted(warnings, key=lambda pair: pair[0])))
+    return Day(packets, tuple(warnings))
 
 
-def _strict_error(warnings: tuple[str, ...]) -> UserError:
-    try:
-        fail_on_warnings(warnings)
-    except UserError as exc:
-        return exc
-    raise AssertionError("fail_on_warnings let warnings pass")
+def _kind(h: Handout) -> tuple:
+    """What decides a handout's length: the same for every patient."""
+    return h.stage, h.route, h.language.tag, h.second.tag if h.second else None, h.large_print
+
+
+def _weights(inputs: Inputs, handouts: list[Handout]) -> dict[tuple, int]:
+    """The length of the HTML of each kind of handout, composed once here without a
+    patient, so the pool can start with the heaviest."""
+    weights = {}
+    for h in handouts:
+        if (kind := _kind(h)) not in weights:
+            plain = Handout(h.stage, h.route, h.language, Patient(), h.large_print, h.second)
+            try:
+                weights[kind] = len(compose(inputs, plain).html.encode("utf-8"))
+            except UserError:
+                weights[kind] = 0  # the worker says why
+    return weights
 
 
 def _named(at: str, h: Handout, exc: UserError) -> list[Problem]:
