@@ -208,6 +208,8 @@ def main() -> int:
     row("rebuild of the full matrix, nothing changed (whole command)", f"{again:.2f} s",
         "< 1 s", again < 1)
 
+    day_lists(inputs)
+
     # Commands that render nothing never import WeasyPrint.
     for argv in (["check"], ["i18n", "status"]):
         probe = ("import sys, time; t=time.perf_counter(); from handouts.cli import main; "
@@ -258,6 +260,119 @@ def page_under_load() -> None:
 
 
 out: list[str] = []
+
+# The README's example list: five patients, nine handouts, five languages and routes.
+EXAMPLE_ROWS = (DEMO / "day-list-example.csv").read_text(encoding="utf-8").splitlines()
+
+
+def write_list(path: Path, rows: int) -> Path:
+    """A day list of `rows` patients, the example's rows over and over."""
+    body = [EXAMPLE_ROWS[1 + i % (len(EXAMPLE_ROWS) - 1)] for i in range(rows)]
+    path.write_text("\n".join([EXAMPLE_ROWS[0], *body]) + "\n", encoding="utf-8")
+    return path
+
+
+def day_lists(inputs) -> None:
+    """Issue 16's targets: a list against separate commands, the cost of a handout in a
+    list, a 100-row list on 2 cores, and the workers' memory over it."""
+    from handouts.inputs.daylist import read_day_list
+    from handouts.pipeline.make import make
+    from handouts.pipeline.packet import day_pdf, handouts_of, make_day
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    ten = "language,stages,name,appointment,provider\n" + "".join(
+        f"en,aftercare,Patient {i},{tomorrow} 09:{i:02d},Dr. Rivera\n" for i in range(10))
+    with tempfile.TemporaryDirectory() as tmp:
+        lst = Path(tmp) / "ten.csv"
+        lst.write_text(ten, encoding="utf-8")
+        handouts = str(BIN / "handouts")
+
+        def as_list():
+            subprocess.run([handouts, "build", "--list", str(lst), "--output",
+                            f"{tmp}/day.pdf", "--jobs", "2"], check=True, capture_output=True)
+
+        def separately():
+            for i in range(10):
+                subprocess.run([handouts, "build", "--stage", "aftercare", "--lang", "en",
+                                "--patient-name", f"Patient {i}", "--appointment",
+                                f"{tomorrow}T09:{i:02d}", "--provider", "Dr. Rivera",
+                                "--output", f"{tmp}/{i}.pdf"], check=True, capture_output=True)
+
+        t_list, t_apart = alternate(as_list, separately, 3)
+    m_list, m_apart = statistics.median(t_list), statistics.median(t_apart)
+    row("list of 10 personalised handouts (--jobs 2) / 10 `build --output` commands",
+        f"{m_list:.1f} / {m_apart:.1f} s = {m_list/m_apart:.2f}", "<= 0.3",
+        m_list / m_apart <= 0.3)
+
+    visits = list(read_day_list(ten.encode(), "ten.csv", inputs.clinic).visits)
+    single = handouts_of(visits[0])[0]
+
+    def in_list():
+        day_pdf(inputs, make_day(inputs, visits, lambda v: ""))
+
+    def alone():
+        make(inputs, single)
+
+    in_list(), alone()
+    t_in, t_alone = alternate(in_list, alone, 5)
+    each = statistics.median(t_in) / len(visits)
+    row("cost per handout in a 10-row list (compose, render, assemble) / a warm render",
+        f"{each*1000:.0f} / {statistics.median(t_alone)*1000:.0f} ms = "
+        f"{each/statistics.median(t_alone):.2f}", "<= 1.1",
+        each / statistics.median(t_alone) <= 1.1)
+    hundred_rows()
+
+
+def hundred_rows() -> None:
+    """A 100-row list, whole command, --jobs 2 against --jobs 1; workers' memory over it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lst = write_list(Path(tmp) / "hundred.csv", 100)
+        took = {}
+        for jobs in (1, 2):
+            took[jobs] = timed(lambda jobs=jobs: subprocess.run(
+                [str(BIN / "handouts"), "build", "--list", str(lst), "--output",
+                 f"{tmp}/day.pdf", "--jobs", str(jobs)], check=True, capture_output=True))
+        handouts = sum(len(r.split(",")[3].split()) for r in lst.read_text().splitlines()[1:])
+        first, last = list_worker_memory(lst, Path(tmp) / "mem.pdf")
+    row(f"100-row list ({handouts} handouts), whole command: --jobs 2 / --jobs 1",
+        f"{took[2]:.1f} / {took[1]:.1f} s = {took[2]/took[1]:.2f}", "<= 0.6",
+        took[2] / took[1] <= 0.6)
+    growth = last / first - 1
+    row("render workers' peak memory over it, last 10 rows / first 10",
+        f"{last/2**20:.0f} / {first/2**20:.0f} MB = {1 + growth:.2f}", "within 10 %",
+        abs(growth) <= 0.10)
+
+
+def list_worker_memory(lst: Path, output: Path) -> tuple[int, int]:
+    """The two workers' summed resident memory, peak while the first 10 rows' worth of
+    handouts finished and while the last 10 rows' worth did (a 100-row list, --jobs 2)."""
+    from handouts.commands.build import Options, build
+
+    samples: list[int] = []
+
+    def count(done: int, total: int) -> None:
+        samples.append(sum(worker_rss(pid) for pid in child_pids()))
+
+    build(Options(clinic_dir=DEMO, day_list=lst, output=output, jobs=2), count=count)
+    tenth = max(1, len(samples) // 10)  # 10 rows of 100
+    return max(samples[:tenth]), max(samples[-tenth:])
+
+
+def child_pids() -> list[int]:
+    pid = os.getpid()
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(c) for c in f.read().split()]
+    return found
+
+
+def worker_rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) * 1024
+    except (OSError, StopIteration):
+        return 0
 
 
 def peak_worker_memory() -> int:

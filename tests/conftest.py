@@ -139,3 +139,18 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.rep_call_passed = report.passed
     return report
+
+
+# --- the front-desk app on a real warm render pool (tests/commands/test_web*.py) ---------
+
+@pytest.fixture(scope="module")
+def app(pool):
+    from handouts.commands.web.app import create_app
+
+    return create_app(DEMO, {"TESTING": True, "RENDER_POOL": pool, "QUEUE_WAIT": 0.2,
+                             "RETRY_AFTER": 7})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -97,10 +97,20 @@ def test_unknown_clinic_language(capsys, clinic):
         in err
 
 
-def test_output_needs_one_handout(capsys, tmp_path):
+def test_output_needs_one_language(capsys, tmp_path):
     code, _, err = run(capsys, "build", "--output", str(tmp_path / "x.pdf"))
     assert code == 1
-    assert "--output writes exactly one handout, but this asks for 33" in err
+    assert "--output writes one patient's handouts, in one language, but this asks for " \
+        "11 languages; give one --lang" in err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_packet_in_html_is_refused(capsys, tmp_path):
+    code, _, err = run(capsys, "build", "--lang", "es", "--stage", "infusion-day",
+                       "--stage", "aftercare", "--format", "html",
+                       "--output", str(tmp_path / "x.html"))
+    assert code == 1
+    assert "--format html writes one handout; give one --stage" in err
 
 
 def test_usage_error_exits_2(capsys):

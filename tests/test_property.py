@@ -34,9 +34,11 @@ def assert_safe_pdf(data: bytes) -> None:
 
 
 def assert_only_glyph_warnings(warnings) -> None:
-    """Random text may hold characters no font has; nothing else may warn."""
+    """Random text may hold characters no font has; nothing else may warn. (A character no
+    font has, falling back to Noto Sans CJK, whose 65,535 glyph ids are all taken, also
+    gets WeasyPrint's 'Too many glyphs missing from ...': Hypothesis found U+001E/U+001F.)"""
     assert all("no glyph in any installed font" in w or "no installed font has" in w
-               for w in warnings), warnings
+               or w.startswith("Too many glyphs missing from ") for w in warnings), warnings
 
 
 @pytest.mark.weasyprint_warnings(required=False)

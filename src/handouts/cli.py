@@ -7,6 +7,7 @@ traceback), 2 bad usage, 130 after Ctrl+C, 143 after SIGTERM.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -41,7 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     _content_parser(sub.add_parser("content", help="clinical sign-off: review, status, "
                                    "packet"))
     sv = sub.add_parser("serve", help="the front-desk web page, served on this computer")
-    _clinic_option(sv)
+    # No default: a front desk must never be served the fictional demo clinic by mistake.
+    sv.add_argument("--clinic", type=Path, metavar="DIR",
+                    help="the clinic folder with clinic.yaml (required; the fictional demo: "
+                         f"{DEFAULT_CLINIC})")
+    sv.add_argument("--write-unit", action="store_true",
+                    help="write a systemd user unit that starts this page with the computer, "
+                         "then stop (see the README)")
     sv.add_argument("--host", default="127.0.0.1",
                     help="address to listen on (default: 127.0.0.1, this computer only)")
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
@@ -70,9 +77,15 @@ def _build_parser(b: argparse.ArgumentParser) -> None:
                    help="language, e.g. es or zh-Hans; repeatable (default: the clinic's)")
     b.add_argument("--route", metavar="ID", help="iv, im or esketamine (default: the "
                    "clinic's first)")
-    b.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                   help=f"output folder (default: {DEFAULT_OUT})")
-    b.add_argument("--output", type=Path, metavar="FILE", help="write exactly one handout here")
+    b.add_argument("--out", type=Path, metavar="DIR",
+                   help=f"output folder (default: {DEFAULT_OUT}); with --list, one file per row")
+    b.add_argument("--output", type=Path, metavar="FILE",
+                   help="one patient's handouts to this file: one --lang; several --stage "
+                        "make one packet; with --list, the whole day in one PDF")
+    b.add_argument("--list", type=Path, metavar="FILE.csv|FILE.xlsx", dest="day_list",
+                   help="a day's schedule: a packet for each row (see the README)")
+    b.add_argument("--quiet", action="store_true", help="no progress, no summary line; "
+                   "warnings and errors are still printed")
     b.add_argument("--format", choices=("pdf", "html"), default="pdf")
     b.add_argument("--strict", action="store_true",
                    help="fail on a missing translation or a refused resource")
@@ -214,17 +227,45 @@ def _build(args) -> int:
     opts = Options(clinic_dir=args.clinic, stages=tuple(args.stage), langs=tuple(args.lang),
                    route=args.route, out=args.out, output=args.output, fmt=args.format,
                    strict=args.strict, patient=patient, large_print=args.large_print,
-                   second_lang=args.second_lang, jobs=args.jobs)
-    result = build(opts, progress=stderr_progress)
+                   second_lang=args.second_lang, jobs=args.jobs, day_list=args.day_list)
+    with _progress_bar(args.quiet) as count:
+        result = build(opts, progress=None if args.quiet else stderr_progress, count=count)
     for w in result.warnings:  # `en/aftercare.pdf: message`, whether rendered or cached
         print(w, file=sys.stderr)
     folders = sorted({str(p.parent) for p in result.written})
-    print(f"Wrote {len(result.written)} handout(s) in {result.seconds:.1f} s to "
-          f"{', '.join(folders)}")
+    what = "file(s)" if args.day_list or len(args.stage) > 1 and args.output else "handout(s)"
+    if not args.quiet:
+        print(f"Wrote {len(result.written)} {what} in {result.seconds:.1f} s to "
+              f"{', '.join(folders)}")
     if result.warnings:
         print(f"{len(result.warnings)} warning(s); with --strict they are errors",
               file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(quiet: bool):
+    """A bar of handouts rendered and time left (tqdm), on a terminal only, not with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: the render workers fork after this
+    bar = None
+
+    def count(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="handout", desc="Rendering", file=sys.stderr,
+                       leave=False, dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    try:
+        yield count
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _check(args) -> int:
@@ -299,9 +340,30 @@ def _content(args) -> int:
 
 
 def _serve(args) -> int:
+    if args.clinic is None:
+        raise UserError("handouts serve needs --clinic DIR, your clinic's folder (e.g. "
+                        "--clinic clinics/myclinic); to try the page with the fictional "
+                        f"demo clinic: --clinic {DEFAULT_CLINIC}")
+    if args.write_unit:
+        return _write_unit(args)
     from .commands.web.server import serve
 
     return serve(args.clinic, args.host, args.port)
+
+
+def _write_unit(args) -> int:
+    from .commands.web.unit import UNIT_NAME, write_unit
+    from .pipeline.make import load_inputs
+
+    inputs = load_inputs(args.clinic)  # a clinic that does not load would never start
+    path = write_unit(inputs.clinic, args.clinic, args.host, args.port)
+    print(f"Wrote {path}\n"
+          "Start it now and whenever you log in:\n"
+          f"  systemctl --user daemon-reload && systemctl --user enable --now {UNIT_NAME}\n"
+          "Start it when the computer starts, before anyone logs in:\n"
+          "  loginctl enable-linger \"$USER\"\n"
+          f"Then open http://{args.host}:{args.port}/")
+    return 0
 
 
 if __name__ == "__main__":

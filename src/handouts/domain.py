@@ -18,6 +18,14 @@ from .errors import UserError
 STAGES = ("consultation", "infusion-day", "aftercare")
 ROUTES = ("iv", "im", "esketamine")
 PAPERS = ("letter", "a4")
+# What the operator reads (the page, a day list's bookmarks, README): one word per thing.
+# The handouts say these in the patient's language, through the catalogs.
+STAGE_NAMES = {"consultation": "Consultation", "infusion-day": "Infusion day",
+               "aftercare": "Aftercare"}
+ROUTE_NAMES = {"iv": "IV infusion", "im": "Injection into a muscle (IM)",
+               "esketamine": "Esketamine nasal spray"}
+# What the front desk prints most: the day's sheet and the one to take home.
+DESK_STAGES = ("infusion-day", "aftercare")
 SOURCE_LANGUAGE = "en"  # the language the clinical text is written in
 
 # Esketamine (Spravato) label and REMS: observe at least 2 hours after each dose;
@@ -155,9 +163,17 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def invalid(label: str, detail: str) -> UserError:
+class InvalidValue(UserError):
+    """`Invalid value for 'label': detail`; a day list shows it as `FILE:ROW: label: detail`."""
+
+    def __init__(self, label: str, detail: str):
+        self.label, self.detail = label, detail
+        super().__init__(f"Invalid value for {label!r}: {detail}")
+
+
+def invalid(label: str, detail: str) -> InvalidValue:
     """`Invalid value for 'label': detail`, for an option (`--lang`) or a form field."""
-    return UserError(f"Invalid value for {label!r}: {detail}")
+    return InvalidValue(label, detail)
 
 
 def not_one_of(label: str, value: str, choices: Sequence[str], why: str = "") -> UserError:

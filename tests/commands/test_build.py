@@ -136,7 +136,7 @@ def test_worker_processes_write_the_same_bytes_as_one_process(tmp_path):
 
 
 def test_cache_hit_skips_the_renderer(tmp_path, monkeypatch):
-    import handouts.commands.build as b
+    import handouts.pipeline.batch as b  # where build renders (in this process: jobs=0)
 
     first = build(Options(clinic_dir=DEMO, langs=("en",), out=tmp_path, jobs=0))
     pdfs = {p: p.read_bytes() for p in first.written}

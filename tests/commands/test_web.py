@@ -20,17 +20,6 @@ from handouts.pipeline.localize import Localizer
 NAME = "Ana López-Quiñones"
 
 
-@pytest.fixture(scope="module")
-def app(pool):
-    return create_app(DEMO, {"TESTING": True, "RENDER_POOL": pool, "QUEUE_WAIT": 0.2,
-                             "RETRY_AFTER": 7})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 @pytest.fixture
 def token(client) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
@@ -75,10 +64,16 @@ def test_page_offers_the_clinics_languages_stages_and_routes(client, demo_inputs
 def test_page_defaults_and_bookmarkable_choices(client):
     html = client.get("/").text
     assert re.search(r'id="lang-en" value="en"\s*checked', html)
-    assert re.search(r'id="stage-consultation" value="consultation"\s*checked', html)
+    # The desk's common case, as the README says: infusion day and aftercare, one PDF.
+    assert re.search(r'id="stage-infusion-day" value="infusion-day"\s*checked', html)
+    assert re.search(r'id="stage-aftercare" value="aftercare"\s*checked', html)
+    assert not re.search(r'id="stage-consultation" value="consultation"\s*checked', html)
+    assert 'data-default-stages="infusion-day aftercare"' in html
+    assert "Infusion day" in html and "Treatment day" not in html
     html = client.get("/?lang=es&stage=aftercare&route=im").text
     assert re.search(r'id="lang-es" value="es"\s*checked', html)
     assert re.search(r'id="stage-aftercare" value="aftercare"\s*checked', html)
+    assert not re.search(r'id="stage-infusion-day" value="infusion-day"\s*checked', html)
     assert re.search(r'id="route-im" value="im"\s*checked', html)
     html = client.get("/?lang=../x&stage=nope").text  # ignored, not an error
     assert re.search(r'id="lang-en" value="en"\s*checked', html)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -39,11 +40,7 @@ def server(tmp_path_factory):
     """The real server on a free port; yields its address, then checks what it logged."""
     log_path = tmp_path_factory.mktemp("serve") / "stderr.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "handouts", "serve", "--clinic", str(DEMO), "--port", "0"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        address = _wait_for_address(proc)
+        proc, address = _start(log=log)
         try:
             yield address
         finally:
@@ -54,6 +51,16 @@ def server(tmp_path_factory):
     assert "Stopping." in out
     assert "POST /handout 200" in logged  # the access log: method, path, status ...
     assert "Ana" not in logged and "Vega" not in logged  # ... and never patient details
+    assert "王小明" not in logged and "tomorrow.csv" not in logged
+
+
+def _start(port: int = 0, log=subprocess.DEVNULL, env=None):
+    """`handouts serve` as the front desk starts it; its process and its address."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "serve", "--clinic", str(DEMO), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    return proc, _wait_for_address(proc)
 
 
 def _wait_for_address(proc, seconds: float = 90) -> str:
@@ -104,17 +111,18 @@ def spanish_title(inputs) -> str:
 
 def test_spanish_aftercare_preview_then_download(page, demo_inputs):
     page.get_by_role("radio", name=re.compile("Español")).check()
-    page.get_by_role("radio", name=re.compile("^Aftercare")).check()
+    page.get_by_role("checkbox", name=re.compile("^Infusion day")).uncheck()
+    expect(page.get_by_role("checkbox", name=re.compile("^Aftercare"))).to_be_checked()
     page.get_by_label("Patient name").fill(NAME)
     page.get_by_label("Provider").fill("Dr. Vega")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#status")).to_have_text("Preview ready.")
-    assert page.frame(name="preview").url.endswith("/handout")
+    assert page.frame(name="preview").url.startswith("blob:")  # the PDF, from memory
     page.wait_for_timeout(500)  # let the PDF viewer paint, for the screenshot
     page.screenshot(path=str(SHOTS / "handouts-web.png"))
 
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download").click()
+        page.get_by_role("button", name="Download", exact=True).click()
     download = info.value
     assert download.suggested_filename == "aftercare-es.pdf"
     text = pdf_text(Path(download.path()).read_bytes())
@@ -137,10 +145,11 @@ def test_keyboard_alone(page):
     page.keyboard.press("Enter")  # picks the first match, does not send the form
     assert page.evaluate("document.activeElement.id") == "lang-es"
     assert page.is_checked("#lang-es")
-    page.keyboard.press("Tab")  # into the stage group, on its checked radio
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    assert page.is_checked("#stage-aftercare")
+    page.keyboard.press("Tab")  # the stages: consultation, infusion day, aftercare
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "stage-infusion-day"
+    page.keyboard.press("Space")  # untick: aftercare alone
+    assert not page.is_checked("#stage-infusion-day") and page.is_checked("#stage-aftercare")
     for _ in range(30):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == "Preview":
@@ -171,10 +180,9 @@ def test_print_opens_the_pdf_and_asks_the_browser_to_print(page):
             return {focus: () => w.focus(), print: () => { window.__printed += 1; }};
         }});
     }""")
-    page.get_by_role("radio", name=re.compile("^Treatment day")).check()
     page.get_by_role("button", name="Print").click()
     expect(page.locator("#status")).to_have_text("Opening the print dialog…")
-    assert page.frame(name="preview").url.endswith("/handout")
+    assert page.frame(name="preview").url.startswith("blob:")
     assert page.evaluate("window.__printed") == 1
 
 
@@ -187,8 +195,169 @@ def test_readable_at_200_percent_zoom(browser, server):
     page.screenshot(path=str(SHOTS / "handouts-web-200.png"))
     page.screenshot(path=str(SHOTS / "handouts-web-200-full.png"), full_page=True)
     for name in ("Preview", "Download", "Print"):
-        button = page.get_by_role("button", name=name)
+        button = page.get_by_role("button", name=name, exact=True)
         button.scroll_into_view_if_needed()
         box = button.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 640
     context.close()
+
+
+# --- the page tells the truth and forgets on purpose -------------------------------------
+
+def test_server_stopped_then_restarted(browser):
+    """Stopped: each button says so in plain words and what was typed stays. Restarted (a
+    new secret, so the page's token is stale): the page renews the token and goes on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc, address = _start(port)
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(address)
+    page.get_by_label("Patient name").fill(NAME)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    for button in ("Preview", "Download", "Print"):
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "The handouts server cannot be reached")
+        expect(page.locator("#status")).to_have_text("")
+        expect(page.get_by_label("Patient name")).to_have_value(NAME)
+    proc, _ = _start(port)
+    try:
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#status")).to_have_text("Preview ready.", timeout=30000)
+        expect(page.get_by_label("Patient name")).to_have_value(NAME)
+        assert page.frame(name="preview").url.startswith("blob:")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        context.close()
+
+
+def test_clear_returns_to_the_clinics_defaults(page):
+    page.get_by_role("radio", name=re.compile("Español")).check()
+    page.get_by_role("checkbox", name=re.compile("^Consultation")).check()
+    page.get_by_role("radio", name=re.compile("^Esketamine")).check()
+    page.get_by_label("Second language").select_option("en")
+    page.locator("#lang-filter").fill("esp")
+    page.get_by_role("button", name="Clear for next patient").click()
+    assert page.is_checked("#lang-en") and not page.is_checked("#lang-es")
+    assert page.is_checked("#stage-infusion-day") and page.is_checked("#stage-aftercare")
+    assert not page.is_checked("#stage-consultation") and page.is_checked("#route-iv")
+    assert page.get_by_label("Second language").input_value() == ""
+    assert page.locator("#lang-filter").input_value() == ""
+    assert page.locator("#languages .choice:not([hidden])").count() == 11
+
+
+def test_an_unlikely_date_is_confirmed_first(page):
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_label("Appointment date").fill("2020-03-02")
+    page.get_by_label("Appointment time").fill("09:30")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#status")).to_have_text("Preview ready.")
+    assert asked == ["Check the date: the appointment is in the past (2020-03-02). Press OK "
+                     "to print it as it is, or Cancel to correct it."]
+
+
+def test_the_filter_finds_tagalog_by_either_name(page):
+    for typed in ("tagalog", "filipino"):
+        page.locator("#lang-filter").fill(typed)
+        expect(page.locator("#lang-count")).to_have_text("1 of 11 languages shown.")
+        assert page.is_visible('label[for="lang-tl"]')
+    expect(page.locator('label[for="lang-tl"] .native')).to_have_text("Tagalog")
+
+
+def test_focus_rings_are_the_pages_own(page):
+    for selector in ("#date", "#time", "#second", "#name", "#day-list"):
+        page.focus(selector)
+        ring = page.eval_on_selector(selector, "e => { const s = getComputedStyle(e); "
+                                     "return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }")
+        assert ring == ["solid", "3px", "rgb(163, 96, 15)"], (selector, ring)
+    page.keyboard.press("Shift+Tab")  # a button, reached from the keyboard
+    page.focus("#clear")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    assert page.eval_on_selector("#clear", "e => getComputedStyle(e).outlineColor") == \
+        "rgb(163, 96, 15)"
+
+
+def test_a_phone_shows_every_language_and_scrolls_to_the_preview(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(server)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = page.locator("#languages .langs").bounding_box()
+    for label in page.locator("#languages .langs label").all():
+        item = label.bounding_box()  # inside the list's box: nothing cut off
+        assert item["y"] >= box["y"] - 1 and item["y"] + item["height"] <= \
+            box["y"] + box["height"] + 1, label.text_content()
+    page.screenshot(path=str(SHOTS / "handouts-web-phone.png"))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#status")).to_have_text("Preview ready.")
+    page.wait_for_timeout(300)
+    top = page.evaluate("document.getElementById('preview').getBoundingClientRect().top")
+    assert 0 <= top < 844 / 2, top  # the preview is in view, not 985 px down
+    page.screenshot(path=str(SHOTS / "handouts-web-phone-preview.png"))
+    context.close()
+
+
+DAY = ("\ufeffLanguage;Stages;Name;Appointment\n"
+       "es;infusion-day aftercare;Ana María;2026-12-02 07:30\n"
+       "zh-Hans;aftercare;王小明;2026-12-02 09:00\n")
+
+
+def test_a_day_list_uploaded_and_read_back(page, tmp_path):
+    days = tmp_path / "tomorrow.csv"
+    days.write_text(DAY, encoding="utf-8")
+    page.get_by_label("Day list (CSV or Excel)").set_input_files(str(days))
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download day list").click()
+    download = info.value
+    assert download.suggested_filename == "day-list.pdf"
+    data = Path(download.path()).read_bytes()
+    text = pdf_text(data)
+    assert "Ana María" in text and "王小明" in text
+    import io
+
+    import pikepdf
+    with pikepdf.open(io.BytesIO(data)) as pdf, pdf.open_outline() as outline:
+        assert [i.title for i in outline.root] == [
+            "Row 2: Spanish – Infusion day, Aftercare", "Row 3: Chinese (Simplified) – Aftercare"]
+    expect(page.locator("#list-status")).to_have_text(
+        "Downloaded the day list: see your browser's downloads.")
+
+
+def test_a_day_lists_mistakes_on_the_page(page, tmp_path):
+    days = tmp_path / "tomorrow.csv"
+    days.write_text("language;stages;nmae\nxx;aftercare;A\n", encoding="utf-8")
+    page.get_by_label("Day list (CSV or Excel)").set_input_files(str(days))
+    page.get_by_role("button", name="Download day list").click()
+    problem = page.locator("#list-problem")
+    expect(problem).to_contain_text("The list has 2 mistake(s), so nothing was made.")
+    expect(problem.locator("li")).to_have_text([
+        "tomorrow.csv:1: nmae: unknown column; did you mean 'name'? (the columns are "
+        "'language', 'stages', 'name', 'route', 'appointment', 'provider', 'large_print', "
+        "'second_language')",
+        "tomorrow.csv:2: language: 'xx' is not one of 'en', 'es', 'zh-Hans', 'vi', 'ko', "
+        "'tl', 'ru', 'ar', 'ht', 'fr', 'pt-BR'"])
+    page.screenshot(path=str(SHOTS / "handouts-web-list-problem.png"), full_page=True)
+
+
+def test_axe_finds_no_violations_on_the_page_and_its_problem_page(page, server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.get_by_label("Appointment date").fill("2026-12-01")
+    page.get_by_role("button", name="Preview").click()  # a problem, shown on the page
+    expect(page.get_by_role("alert")).to_be_visible()
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.goto(server + "no-such-page")  # the problem page itself
+    expect(page.locator("#problem")).to_have_text("There is no such page here.")
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()

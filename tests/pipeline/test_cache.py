@@ -39,7 +39,7 @@ def aftercare(folder, out):
 
 
 def test_a_changed_file_the_render_read_is_a_miss(with_image, tmp_path, monkeypatch):
-    import handouts.commands.build as b
+    import handouts.pipeline.batch as b  # where build renders (in this process: jobs=0)
 
     out = tmp_path / "out"
     (pdf,) = aftercare(with_image, out).written

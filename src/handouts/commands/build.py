@@ -21,10 +21,12 @@ from ..domain import (
     STAGES,
     check_choice,
 )
-from ..errors import Problem, UserError
+from ..errors import Problem, UserError, display_path
 from ..files import atomic_write, check_target
+from ..inputs.daylist import Visit, read_day_list
 from ..inputs.languages import language, parse_language
 from ..inputs.patient import Patient
+from ..pipeline.batch import Job, render_batch
 from ..pipeline.cache import PdfCache, cache_key
 from ..pipeline.handout import Handout, handout_id
 from ..pipeline.limits import time_limit
@@ -35,8 +37,8 @@ from ..pipeline.make import (
     compose,
     fail_on_warnings,
     load_inputs,
-    render,
 )
+from ..pipeline.packet import day_pdf, make_day, packet_pdf, row_filename
 from ..project import PROJECT, Project
 
 
@@ -46,14 +48,19 @@ class Options:
     stages: tuple[str, ...] = ()   # empty: every stage
     langs: tuple[str, ...] = ()    # empty: every language the clinic offers
     route: str | None = None       # None: the clinic's default route
-    out: Path = DEFAULT_OUT
-    output: Path | None = None     # exactly one handout to this file
+    out: Path | None = None        # None: DEFAULT_OUT (a day list needs it or --output)
+    output: Path | None = None     # one handout, or one packet (several stages), to this file
     fmt: str = "pdf"
     strict: bool = False
     patient: Patient = Patient()
     large_print: bool = False
     second_lang: str | None = None
     jobs: int = DEFAULT_JOBS       # worker processes for rendering; 0: in this process
+    day_list: Path | None = None   # a day's schedule (.csv, .xlsx): a packet per row
+
+    @property
+    def out_dir(self) -> Path:
+        return self.out or DEFAULT_OUT
 
 
 @dataclass
@@ -83,16 +90,19 @@ def plan(inputs: Inputs, opts: Options) -> list[Handout]:
         # personalised handout belongs in one file the user chose.
         raise UserError("--patient-name, --appointment and --provider need --output FILE "
                         "(one handout, written where you choose)")
-    if opts.output and len(handouts) != 1:
-        raise UserError(f"--output writes exactly one handout, but this asks for "
-                        f"{len(handouts)}; give one --stage and one --lang")
+    if opts.output and len(langs) != 1:
+        raise UserError(f"--output writes one patient's handouts, in one language, but this "
+                        f"asks for {len(langs)} languages; give one --lang")
+    if opts.output and len(stages) > 1 and opts.fmt != "pdf":
+        raise UserError("--format html writes one handout; give one --stage (a packet of "
+                        "several stages is a PDF)")
     return handouts
 
 
 def target(inputs: Inputs, opts: Options, h: Handout) -> Path:
     if opts.output:
         return opts.output
-    return opts.out / inputs.clinic.id / h.language.tag / h.filename(inputs.clinic, opts.fmt)
+    return opts.out_dir / inputs.clinic.id / h.language.tag / h.filename(inputs.clinic, opts.fmt)
 
 
 @dataclass(frozen=True)
@@ -109,22 +119,32 @@ class _Job:
 
 
 def build(opts: Options, progress: Callable[[str], None] | None = None,
-          project: Project = PROJECT) -> Result:
+          project: Project = PROJECT,
+          count: Callable[[int, int], None] | None = None) -> Result:
     """Build the handouts `opts` asks for; return what was written.
 
     Every handout is composed (and so checked) before anything is written. PDFs
     whose inputs are unchanged come from the cache, with the warnings their render
     gave; the rest are rendered, in `opts.jobs` worker processes (0: in this
     process). A render that fails is reported by name at the end; the others are
-    still written.
+    still written. A packet (several stages to one --output) and a day list are never
+    cached, and are written only when every handout in them rendered; `count(done,
+    total)` follows their renders.
     """
     started = time.perf_counter()
     inputs = load_inputs(opts.clinic_dir, project)
+    if opts.day_list is not None:
+        return _build_day(inputs, opts, count, started)
     handouts = plan(inputs, opts)
     for h in handouts:  # a folder, FIFO or device in the way: refused before any work
         check_target(target(inputs, opts, h))
+    if opts.output and len(handouts) > 1:
+        h = handouts[0]
+        visit = Visit(0, h.language, tuple(x.stage for x in handouts), h.route, h.patient,
+                      h.large_print, h.second)
+        return _build_visits(inputs, opts, [visit], lambda v: "", (), count, started)
     say = progress or (lambda message: None)
-    cache = None if opts.patient or opts.fmt != "pdf" else PdfCache(opts.out / ".cache")
+    cache = None if opts.patient or opts.fmt != "pdf" else PdfCache(opts.out_dir / ".cache")
     run = _Run(inputs, opts, handouts, cache, say)
     pool = None  # the render workers, started at the first cache miss
     try:
@@ -219,21 +239,25 @@ class _Run:
         self.written.append(job.path)
 
     def render_all(self, pool) -> None:
-        """Render what the cache did not have, here (no pool) or in the workers."""
-        if pool is None:
-            for i, job in enumerate(self.jobs, 1):
-                try:
-                    with time_limit(RENDER_TIMEOUT, handout_id(job.handout)):
-                        rendered = render(self.inputs, job.composed, self.opts.strict)
-                except UserError as exc:
-                    self.fail(job.handout, exc)
-                    continue
-                self.done(i, job, rendered)
-            return
+        """Render what the cache did not have, here (no pool) or in the workers, the
+        longest first."""
+        jobs = [Job(j.handout, j.composed.html, len(j.composed.html.encode("utf-8")))
+                for j in self.jobs]
+        count = [0]
+
+        def finished(i: int, outcome) -> None:
+            count[0] += 1
+            if isinstance(outcome, UserError):
+                self.fail(self.jobs[i].handout, outcome)
+            else:
+                self.done(count[0], self.jobs[i], outcome)
+
         try:
-            _render_in(pool, self)
+            render_batch(self.inputs, jobs, self.opts.strict, pool=pool, own_pool=True,
+                         done=finished)
         finally:
-            pool.close()
+            if pool is not None:
+                pool.close()
 
 
 def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
@@ -253,35 +277,6 @@ def _start_pool(inputs: Inputs, clinic_dir: Path, size: int):
                       inputs=inputs)
 
 
-def _render_in(pool, run: _Run) -> None:
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    # Longest first, so no worker is left with a long render after the others are done:
-    # the length of the HTML in bytes tracks the render time (CJK text, Korean word spans).
-    jobs = sorted(run.jobs, key=lambda job: len(job.composed.html.encode("utf-8")),
-                  reverse=True)
-    opts = run.opts
-    threads = ThreadPoolExecutor(max_workers=pool.size)
-    try:
-        futures = {threads.submit(pool.render, job.handout, opts.fmt, opts.strict,
-                                  html=job.composed.html): job for job in jobs}
-        for i, future in enumerate(as_completed(futures), 1):
-            job = futures[future]
-            try:
-                rendered = future.result()
-            except UserError as exc:
-                run.fail(job.handout, exc)
-                continue
-            run.done(i, job, rendered)
-    except BaseException:
-        # Ctrl+C, SIGTERM or a failed write: stop now, not after the renders queued.
-        threads.shutdown(wait=False, cancel_futures=True)
-        pool.terminate()
-        raise
-    finally:
-        threads.shutdown(wait=True)
-
-
 def _name(inputs: Inputs, h: Handout) -> str:
     """How a handout is named in messages: its output file, `en/aftercare.pdf`."""
     return f"{h.language.tag}/{h.filename(inputs.clinic)}"
@@ -292,6 +287,61 @@ def _named(inputs: Inputs, h: Handout, exc: UserError) -> Problem:
     return Problem(_name(inputs, h), None,
                    "; ".join(str(p) if p.path != "handouts" else p.message
                              for p in exc.problems))
+
+
+def _build_day(inputs: Inputs, opts: Options, count, started: float) -> Result:
+    """`--list FILE`: check every row, then a packet per row, to --output or --out."""
+    if opts.output is None and opts.out is None:
+        raise UserError("--list needs --output FILE.pdf (one PDF for the day) or --out DIR "
+                        "(one file per row)")
+    if opts.output is not None and opts.out is not None:
+        raise UserError("--list writes to --output FILE.pdf or to --out DIR, not both")
+    given = [o for o, v in (("--stage", opts.stages), ("--lang", opts.langs),
+                            ("--route", opts.route), ("--second-lang", opts.second_lang),
+                            ("--patient-name/--appointment/--provider", opts.patient),
+                            ("--large-print", opts.large_print)) if v]
+    if given:
+        raise UserError(f"--list takes each row's details from the list; leave out "
+                        f"{', '.join(given)}")
+    if opts.fmt != "pdf":
+        raise UserError("--list makes PDFs; leave out --format html")
+    name = display_path(opts.day_list)
+    try:
+        data = Path(opts.day_list).read_bytes()
+    except OSError as exc:
+        raise UserError(f"{name}: cannot read the list: {exc.strerror or exc}") from None
+    day_list = read_day_list(data, name, inputs.clinic)
+    return _build_visits(inputs, opts, list(day_list.visits), lambda v: f"{name}:{v.row}: ",
+                         day_list.warnings, count, started)
+
+
+def _build_visits(inputs: Inputs, opts: Options, visits: list[Visit], where,
+                  warnings: tuple[str, ...], count, started: float) -> Result:
+    """Render every visit's handouts (in the workers), then write; nothing on a failure."""
+    width = len(str(max(v.row for v in visits)))
+    targets = ([opts.output] if opts.output is not None else
+               [opts.out_dir / row_filename(v, width) for v in visits])
+    for path in targets:  # a folder, FIFO or device in the way: refused before any work
+        check_target(path)
+    size = sum(len(v.stages) for v in visits)
+    pool = _start_pool(inputs, opts.clinic_dir, min(opts.jobs, size)) if opts.jobs else None
+    try:
+        day = make_day(inputs, visits, where, opts.strict, pool=pool, own_pool=True,
+                       done=count)
+    finally:
+        if pool is not None:
+            pool.close()
+    written: list[Path] = []
+    if opts.output is not None:
+        one = opts.day_list is None
+        atomic_write(opts.output, packet_pdf(inputs, day.packets[0]) if one
+                     else day_pdf(inputs, day))
+        written.append(opts.output)
+    else:
+        for packet, path in zip(day.packets, targets, strict=True):
+            atomic_write(path, packet_pdf(inputs, packet))
+            written.append(path)
+    return Result(written, list(warnings) + list(day.warnings), time.perf_counter() - started)
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:

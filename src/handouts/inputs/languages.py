@@ -18,6 +18,11 @@ from ..domain import did_you_mean, invalid, quote
 from .cldr import supplemented
 
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
+# One name per language wherever it is shown. CLDR names `tl` after Filipino, its standard
+# form, with a region ("Filipino (Pilipinas)"); clinics, interpreters and the US census say
+# Tagalog, as our catalog id does. The other name still finds it in the page's filter.
+_NAMES = {"tl": ("Tagalog", "Tagalog")}          # tag: (its own name, English name)
+_ALSO_KNOWN_AS = {"tl": ("Filipino", "Pilipino")}
 
 
 # Languages whose lines break between words, never inside one (CSS `word-break: keep-all`,
@@ -42,11 +47,21 @@ class Language:
     @property
     def native_name(self) -> str:
         """The language's name in itself ("Español", "العربية")."""
+        if self.tag in _NAMES:
+            return _NAMES[self.tag][0]
         return self.locale.display_name or self.tag
 
     @property
     def english_name(self) -> str:
+        if self.tag in _NAMES:
+            return _NAMES[self.tag][1]
         return self.locale.get_display_name("en") or self.tag
+
+    @property
+    def search_names(self) -> str:
+        """Every name the front desk may type to find it: its own, English, other, the id."""
+        return " ".join((self.native_name, self.english_name,
+                         *_ALSO_KNOWN_AS.get(self.tag, ()), self.tag))
 
 
 @cache

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..domain import invalid, quote
+from ..errors import UserError
 
 MAX_FIELD = 80  # a name or provider longer than this cannot fit the box on one line
 # Appointments outside these years are a typo (0226 for 2026), and year 1 cannot have
@@ -51,8 +52,13 @@ def clean_field(value: str | None, label: str) -> str:
     if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in value):
         raise invalid(label, "contains control characters")
     if len(value) > MAX_FIELD:
-        raise invalid(label, f"{len(value)} characters; at most {MAX_FIELD} fit on the handout")
+        raise too_long(label, len(value))
     return " ".join(value.split())
+
+
+def too_long(label: str, length: int) -> UserError:
+    """The one message for a name or provider over MAX_FIELD, wherever it is caught."""
+    return invalid(label, f"{length} characters; at most {MAX_FIELD} fit on the handout")
 
 
 def parse_appointment(value: str | None,
@@ -72,6 +78,25 @@ def parse_appointment(value: str | None,
         raise invalid(label, f"{value!r} is in the year {when.year}; give a date from "
                              f"{first} to {last}")
     return when
+
+
+# An appointment outside this window is more likely a typo (a wrong year) than a visit.
+APPOINTMENT_AHEAD = dt.timedelta(days=366)
+
+
+def appointment_doubt(appointment: dt.datetime | None,
+                      now: dt.datetime | None = None) -> str | None:
+    """Why an appointment looks mistaken (in the past, or over a year ahead), or None.
+
+    Said without the date itself, so the sentence can go to a terminal or a log."""
+    if appointment is None:
+        return None
+    now = now or dt.datetime.now()
+    if appointment.date() < now.date():
+        return "the appointment is in the past"
+    if appointment - now > APPOINTMENT_AHEAD:
+        return "the appointment is more than a year ahead"
+    return None
 
 
 def make_patient(name: str | None = None, appointment: str | None = None,

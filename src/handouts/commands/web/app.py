@@ -19,6 +19,7 @@ Safety, because the page handles patient details:
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import secrets
@@ -27,18 +28,35 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+)
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException
 
-from ...domain import DEFAULT_CLINIC, RENDER_TIMEOUT, STAGES
+from ...domain import (
+    DEFAULT_CLINIC,
+    DESK_STAGES,
+    RENDER_TIMEOUT,
+    ROUTE_NAMES,
+    STAGE_NAMES,
+    STAGES,
+)
 from ...errors import UserError
 from ...inputs.languages import language
 from ...inputs.patient import MAX_FIELD
 from ...pipeline.fonts import ensure as ensure_fonts
 from ...pipeline.handout import Handout, handout_id
 from ...pipeline.make import Inputs, load_inputs
+from ...pipeline.packet import handouts_of, make_day, packet_pdf
 from ...pipeline.pool import PoolBusy, RenderPool, RenderStopped, WorkerError
 from ...project import PROJECT
 from .form import (
@@ -56,16 +74,17 @@ access_log = logging.getLogger("handouts.web.access")
 
 WEB_DIR = PROJECT.templates_dir / "web"
 MAX_BODY = 8 * 1024  # the whole form is well under 1 KB
+MAX_LIST_BYTES = 1024 * 1024   # a day list file; 300 rows of a scheduler's export is ~60 KB
+MAX_LIST_BODY = MAX_LIST_BYTES + 16 * 1024  # the file, its multipart framing and the token
+MAX_LIST_ROWS = 300
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
-# The operator's page is in English; the handout itself says these in the patient's language.
-ROUTE_LABELS = {"iv": "IV infusion", "im": "Injection into a muscle (IM)",
-                "esketamine": "Esketamine nasal spray"}
-STAGE_LABELS = {"consultation": "Consultation", "infusion-day": "Treatment day",
-                "aftercare": "Aftercare"}
 
+# page.js fetches the forms' answers (connect-src) and shows a PDF from memory in the
+# preview frame (a blob: address, which inherits this policy: object-src for the viewer).
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
+        "connect-src 'self'; frame-src 'self' blob:; object-src blob:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'self'")
 # Chromium shows a PDF with its built-in viewer, which `object-src 'none'` would block.
 _PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 _HEADERS = {
@@ -83,7 +102,17 @@ _HEADERS = {
 pages = Blueprint("handouts", __name__)
 
 
+class _Request(Request):
+    def _get_file_stream(self, total_content_length, content_type, filename=None,
+                         content_length=None):
+        # Werkzeug spools an upload over 500 KB to a temporary file; a day list holds
+        # patients' names, so it stays in memory (it is at most MAX_LIST_BYTES).
+        return io.BytesIO()
+
+
 class _App(Flask):
+    request_class = _Request
+
     def log_exception(self, exc_info) -> None:
         # An exception's message may quote what was typed; log its type and frames only.
         exc_type, _, tb = exc_info
@@ -125,6 +154,8 @@ def create_app(clinic_dir: Path | str = DEFAULT_CLINIC,
         "csrf": URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="handouts-csrf"),
         "languages": [language(t) for t in inputs.clinic.languages],
     }
+    from . import lists  # noqa: F401 - the day list's routes, on the same blueprint
+
     app.register_blueprint(pages)
     return app
 
@@ -181,7 +212,10 @@ def problem_page(exc: HTTPException):
         413: f"The form was too large (more than {MAX_BODY // 1024} KB). Reload the page "
              "and try again.",
     }.get(exc.code, exc.description)
-    if exc.code == 403 and exc.description:
+    if exc.code == 413 and request.path == "/list":
+        message = (f"The day list is larger than {MAX_LIST_BYTES // 1024} KB. Split it into "
+                   "smaller lists.")
+    elif exc.code == 403 and exc.description:
         message = exc.description
     return _problem(message, exc.code or 500)
 
@@ -192,9 +226,10 @@ def page():
     languages = _state("languages")
     return render_template(
         "page.html", clinic=inputs.clinic, languages=languages, stages=_stages(inputs),
-        routes=[(r, ROUTE_LABELS[r]) for r in inputs.clinic.routes],
-        chosen=preselect(request.args, inputs, languages),
-        csrf_token=_state("csrf").dumps(secrets.token_urlsafe(16)), max_field=MAX_FIELD)
+        routes=[(r, ROUTE_NAMES[r]) for r in inputs.clinic.routes],
+        chosen=preselect(request.args, inputs, languages), desk_stages=DESK_STAGES,
+        csrf_token=_state("csrf").dumps(secrets.token_urlsafe(16)), max_field=MAX_FIELD,
+        max_list_rows=MAX_LIST_ROWS, max_list_kb=MAX_LIST_BYTES // 1024)
 
 
 @pages.get("/logo")
@@ -209,6 +244,12 @@ def logo():
     return Response(data, mimetype=mime)
 
 
+@pages.get("/token")
+def token():
+    """A fresh form token, so a page open across a server restart keeps what was typed."""
+    return Response(_state("csrf").dumps(secrets.token_urlsafe(16)), mimetype="text/plain")
+
+
 @pages.post("/handout")
 def handout():
     body = request.get_data(cache=True)  # reading it enforces MAX_CONTENT_LENGTH (413)
@@ -219,18 +260,52 @@ def handout():
         check_limits(form)
         check_token(_state("csrf"), form.get("csrf_token", ""),
                     current_app.config["CSRF_MAX_AGE"])
-        h, action = read_form(form, _state("inputs"))
+        visit, action = read_form(form, _state("inputs"))
     except FormError as exc:
-        return _problem(str(exc), 400)
-    pdf = _render(h)
+        return _problem(str(exc), 400, exc.reason)
+    handouts = handouts_of(visit)
+    pdf = _render(handouts[0]) if len(handouts) == 1 else _packet(visit)
     if isinstance(pdf, Response):
         return pdf
-    # Fixed: never patient details. `aftercare-es.pdf`, `aftercare-es+en.pdf` bilingual.
-    langs = f"{h.language.tag}+{h.second.tag}" if h.second else h.language.tag
-    name = f"{h.stage}-{langs}.pdf"
+    # Fixed: never patient details. `aftercare-es.pdf`, `aftercare-es+en.pdf` bilingual,
+    # `infusion-day+aftercare-es.pdf` for a packet.
+    langs = f"{visit.language.tag}+{visit.second.tag}" if visit.second else visit.language.tag
+    name = f"{'+'.join(visit.stages)}-{langs}.pdf"
     disposition = "attachment" if action == "download" else "inline"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="{name}"'})
+
+
+def _packet(visit) -> bytes | Response:
+    """One patient's handouts rendered side by side on the pool, as one PDF."""
+    config = current_app.config
+    inputs = _state("inputs")
+    try:
+        day = make_day(inputs, [visit], lambda v: "", pool=_state("pool"),
+                       queue_wait=config["QUEUE_WAIT"], timeout=config["RENDER_TIMEOUT"])
+    except PoolBusy:
+        return busy("a packet")
+    except WorkerError as exc:
+        log.error("%s", exc)  # type and frames only, see pool.WorkerError
+        return _problem("The handouts could not be made (a bug). Tell the clinic's "
+                        "administrator.", 500)
+    except UserError as exc:
+        log.error("packet failed: %s", exc)  # named by language/stage, never by patient
+        return _problem(f"The handouts could not be made: {messages(exc)}. Try again; if "
+                        "it happens again, tell the clinic's administrator.", 500)
+    for warning in day.warnings:
+        log.warning("packet: %s", warning)
+    return packet_pdf(inputs, day.packets[0])
+
+
+def busy(what: str) -> Response:
+    """503 with Retry-After: every render worker stayed busy for QUEUE_WAIT seconds."""
+    config = current_app.config
+    log.warning("%s: every worker stayed busy for %g s; 503", what, config["QUEUE_WAIT"])
+    response = _problem("The server is busy making other handouts. Try again in a "
+                        "few seconds.", 503)
+    response.headers["Retry-After"] = str(config["RETRY_AFTER"])
+    return response
 
 
 def _render(h: Handout) -> bytes | Response:
@@ -240,12 +315,7 @@ def _render(h: Handout) -> bytes | Response:
         rendered = _state("pool").render(h, wait=_wait_left(config["QUEUE_WAIT"]),
                                          timeout=config["RENDER_TIMEOUT"])
     except PoolBusy:
-        log.warning("render of %s: every worker stayed busy for %g s; 503",
-                    handout_id(h), config["QUEUE_WAIT"])
-        response = _problem("The server is busy making other handouts. Try again in a "
-                            "few seconds.", 503)
-        response.headers["Retry-After"] = str(config["RETRY_AFTER"])
-        return response
+        return busy(f"render of {handout_id(h)}")
     except RenderStopped as exc:
         return _problem(f"{messages(exc)}. Try again; if it happens again, tell the "
                         "clinic's administrator.", 500)
@@ -278,13 +348,17 @@ def _same_host(origin: str, host: str) -> bool:
     return urlsplit(origin).netloc.lower() == host.lower()
 
 
-def _problem(message: str, status: int) -> Response:
-    """A short page with one message: shown in the preview frame, copied to the form."""
-    heading = "The handout was not made" if request.path == "/handout" else "Patient handouts"
-    html = render_template("problem.html", message=message, status=status, heading=heading)
+def _problem(message: str, status: int, reason: str = "",
+             lines: list[str] | None = None) -> Response:
+    """A short page with one message (and `lines`, a day list's mistakes): shown in the
+    preview frame, copied to the form. `reason` tells page.js what it can do about it."""
+    heading = {"/handout": "The handout was not made",
+               "/list": "The day list was not made"}.get(request.path, "Patient handouts")
+    html = render_template("problem.html", message=message, status=status, heading=heading,
+                           reason=reason, lines=lines or [])
     return Response(html, status=status, mimetype="text/html")
 
 
 def _stages(inputs: Inputs) -> list[tuple[str, str, str]]:
     """(id, short label, the handout's English title) for each stage."""
-    return [(s, STAGE_LABELS.get(s, s), inputs.content.stages[s].title.text) for s in STAGES]
+    return [(s, STAGE_NAMES[s], inputs.content.stages[s].title.text) for s in STAGES]

@@ -22,7 +22,7 @@ from flask import Flask
 
 from ...errors import UserError
 from ...pipeline.pool import RenderPool
-from .app import LOOPBACK_NAMES, MAX_BODY, create_app
+from .app import LOOPBACK_NAMES, MAX_LIST_BODY, create_app
 
 MAX_RESPONSE = 64 * 1024 * 1024  # in memory, never on disk; a bilingual CJK handout ~ 1 MB
 IDLE_TIMEOUT = 10        # seconds before a connection with no request in flight is closed
@@ -132,20 +132,22 @@ def listen(app, host: str, port: int, workers: int):
 
     # Enough threads that requests past the pool's size queue in it (and get 503 in
     # time) rather than in waitress; those that do queue in waitress count their wait
-    # from their arrival (_stamping_dispatcher). waitress drops bodies past 4 x MAX_BODY
-    # unread; below that Flask answers 413 readably. waitress spills a body or a
-    # response past its *_overflow size to a temporary file; a handout carries patient
-    # details, so it must stay in memory. Idle connections are closed after IDLE_TIMEOUT
-    # (checked every second), and up to MAX_CONNECTIONS are accepted (with poll: select
-    # stops at 1024 descriptors).
+    # from their arrival (_stamping_dispatcher). waitress drops bodies past
+    # 2 x MAX_LIST_BODY (a day list upload) unread; below that Flask answers 413 readably
+    # (past MAX_BODY for a form, MAX_LIST_BODY for a list). waitress spills a body or a
+    # response past its *_overflow size to a temporary file; a handout or a day list
+    # carries patient details, so it must stay in memory (a day list's PDF leaves in
+    # pieces, lists._pieces, below the high-water mark). Idle connections are closed
+    # after IDLE_TIMEOUT (checked every second), and up to MAX_CONNECTIONS are accepted
+    # (with poll: select stops at 1024 descriptors).
     _allow_open_files(MAX_CONNECTIONS + 100)
     threads = 2 * workers + 2
     dispatcher = _stamping_dispatcher()
     try:
         server = create_server(_app_with_arrival(app), _dispatcher=dispatcher,
                                host=host, port=port, threads=threads,
-                               max_request_body_size=4 * MAX_BODY, ident="handouts",
-                               inbuf_overflow=8 * MAX_BODY, outbuf_overflow=MAX_RESPONSE,
+                               max_request_body_size=2 * MAX_LIST_BODY, ident="handouts",
+                               inbuf_overflow=4 * MAX_LIST_BODY, outbuf_overflow=MAX_RESPONSE,
                                clear_untrusted_proxy_headers=True,
                                channel_timeout=IDLE_TIMEOUT, cleanup_interval=1,
                                connection_limit=MAX_CONNECTIONS, asyncore_use_poll=True)
