@@ -101,7 +101,7 @@ def test_truncated_random_and_empty_entries_are_rendered_again(tmp_path, monkeyp
     The next build renders those three again, writes the good PDFs, and mends the cache."""
     import os
 
-    import handouts.commands.build as b
+    import handouts.pipeline.batch as b  # where a build with --jobs 0 renders
 
     out = tmp_path / "out"
     options = Options(clinic_dir=DEMO, langs=("en",), out=out, jobs=0)
