@@ -197,10 +197,10 @@ def main() -> int:
             matrix[jobs] = timed(lambda jobs=jobs, tmp=tmp: subprocess.run(
                 [str(BIN / "handouts"), "build", "--clinic", str(DEMO), "--out", tmp,
                  "--jobs", str(jobs)], check=True, capture_output=True))
-            if jobs == 2:
-                again = timed(lambda tmp=tmp: subprocess.run(
+            if jobs == 2:  # the median of 3, each a whole command
+                again = statistics.median(timed(lambda tmp=tmp: subprocess.run(
                     [str(BIN / "handouts"), "build", "--clinic", str(DEMO), "--out", tmp],
-                    check=True, capture_output=True))
+                    check=True, capture_output=True)) for _ in range(3))
     n = len(inputs.clinic.languages) * 3
     row(f"full demo matrix ({n} PDFs): --jobs 2 / --jobs 1",
         f"{matrix[2]:.1f} / {matrix[1]:.1f} s = {matrix[2]/matrix[1]:.2f}", "<= 0.55",
@@ -338,9 +338,11 @@ def hundred_rows() -> None:
         f"{took[2]:.1f} / {took[1]:.1f} s = {took[2]/took[1]:.2f}", "<= 0.6",
         took[2] / took[1] <= 0.6)
     growth = last / first - 1
+    # The list renders heaviest first (CJK, Korean), so the first rows peak highest; what
+    # would show a leak is growth, so the target is no more than 10 % above the first.
     row("render workers' peak memory over it, last 10 rows / first 10",
-        f"{last/2**20:.0f} / {first/2**20:.0f} MB = {1 + growth:.2f}", "within 10 %",
-        abs(growth) <= 0.10)
+        f"{last/2**20:.0f} / {first/2**20:.0f} MB = {1 + growth:.2f}", "<= 1.10 (no growth)",
+        growth <= 0.10)
 
 
 def list_worker_memory(lst: Path, output: Path) -> tuple[int, int]:

@@ -293,3 +293,43 @@ def read_cached(path: Path) -> bytes:
 @lru_cache(maxsize=32)
 def _read(path: Path, mtime_ns: int, size: int) -> bytes:
     return path.read_bytes()
+
+
+class Memo:
+    """Answers remembered in a JSON file under a hash of everything they depend on, so a
+    slow check runs only when its input changed. The file is a memory, not a record: a
+    missing, damaged or unwritable one costs the work again, never a wrong answer (the key
+    is the answer's whole input). The newest `keep` answers are kept."""
+
+    def __init__(self, path: Path | None, keep: int = 500):
+        self.path, self.keep, self.changed = path, keep, False
+        self.known: dict = {}
+        if path is not None and path.is_file():
+            try:
+                import json
+
+                loaded = json.loads(path.read_bytes())
+                self.known = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self.known = {}
+
+    def get(self, key: str):
+        return self.known.get(key)
+
+    def put(self, key: str, value) -> None:
+        self.known.pop(key, None)  # to the end: the newest
+        self.known[key] = value
+        self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        import json
+
+        kept = dict(list(self.known.items())[-self.keep:])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, json.dumps(kept, sort_keys=False).encode("utf-8"))
+        except (FileError, OSError):
+            pass  # a read-only or full disk: computed again next time
+        self.changed = False

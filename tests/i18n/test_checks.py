@@ -164,3 +164,26 @@ def test_status_check_lists_the_changed_number(tmp_path):
                                           "numbers: msgid has 1, 4, msgstr has 1, 6"]
     _, quick = status(project, full=False)  # `status` without --check: the gate only
     assert quick == []
+
+
+def test_remembered_checks_follow_the_catalog_and_its_terms(locales, tmp_path):
+    """`check` and `status` remember each catalog's problems by a hash of it; an edit to
+    the catalog or to its terms is checked again, and a damaged memo is only a miss."""
+    from handouts.files import Memo
+
+    path, file = po(locales), tmp_path / "memo.json"
+    assert check_po(path, full=True, memo=(memo := Memo(file)))[1] == []
+    memo.save()
+    line = set_msgstr(path, "Weeks 1 to 4: twice a week", "Semanas 1 a 6: dos veces")
+    found = check_po(path, full=True, memo=Memo(file), parse=False)[1]
+    assert [(p.line, p.message.split("] ")[1]) for p in found] == [
+        (line, "numbers: Different numbers: msgid has 1, 4, msgstr has 1, 6")]
+    memo = Memo(file)
+    check_po(path, full=True, memo=memo)
+    memo.save()
+    assert check_po(path, full=True, memo=Memo(file), parse=False)[0] is None  # remembered
+    (locales / "es" / "terms.yaml").write_text("{}\n", encoding="utf-8")  # no allow-list
+    again = [p.message for p in check_po(path, full=True, memo=Memo(file))[1]]
+    assert "[preparing/alcohol/heading] unchanged: Consider translating" in again
+    file.write_bytes(b"\x00 not json")
+    assert len(check_po(path, full=True, memo=Memo(file), parse=False)[1]) == len(again)

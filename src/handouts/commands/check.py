@@ -6,7 +6,9 @@ from pathlib import Path
 
 from ..domain import SOURCE_LANGUAGE
 from ..errors import Problem, Problems, UserError, display_path
+from ..files import Memo
 from ..i18n.catalogs import check_all, damaged_mo, po_path
+from ..i18n.checks import CHECKS_MEMO
 from ..inputs.languages import language
 from ..inputs.readability import MAX_GRADE, grades
 from ..inputs.signoff import changed_since_signoff
@@ -25,7 +27,7 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
         content, clinic = load_sources(clinic_dir, project)
     except UserError as exc:
         problems.extend(exc)
-    check_all(project.locales_dir, problems)
+    check_all(project.locales_dir, problems, Memo(project.cache_dir / CHECKS_MEMO))
     damaged = _damaged_catalogs(project, clinic.languages if clinic else ())
     if project.packaged:
         problems.items += [Problem(path, None, f"the compiled catalog is damaged ({why}); "

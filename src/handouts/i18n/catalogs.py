@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 
 from ..domain import SOURCE_LANGUAGE
 from ..errors import FileError, Problems, UserError, display_path
-from ..files import atomic_write, read_inside
+from ..files import Memo, atomic_write, read_inside
 from ..inputs.languages import Language, language, to_tag
 from .checks import check_po, read_catalog
 from .review import Approval, approvals
@@ -176,11 +176,13 @@ def recording(into: dict[str, set[Key]] | None = None) -> Iterator[dict[str, set
         _USED.reset(token)
 
 
-def check_all(locales: Path, problems: Problems) -> None:
+def check_all(locales: Path, problems: Problems, memo: Memo | None = None) -> None:
     """Check every catalog without compiling (for `handouts check`)."""
     for tag in available_languages(locales)[1:]:
         try:
-            _, found = check_po(po_path(locales, language(tag)))
+            _, found = check_po(po_path(locales, language(tag)), memo=memo, parse=False)
             problems.items.extend(found)
         except UserError as exc:
             problems.extend(exc)
+    if memo is not None:
+        memo.save()

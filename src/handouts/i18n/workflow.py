@@ -22,12 +22,12 @@ from babel.messages.pofile import read_po, write_po
 
 from ..domain import SOURCE_LANGUAGE, invalid, reviewer
 from ..errors import Problem, UserError, display_path
-from ..files import atomic_write
+from ..files import Memo, atomic_write
 from ..inputs.languages import is_known_locale, language, parse_language, to_tag
 from ..project import Project
 from . import review as rv
 from .catalogs import DOMAIN, available_languages, compile_catalog, po_path
-from .checks import check_po
+from .checks import CHECKS_MEMO, check_po
 
 METHOD_MAP = [("content/**.yaml", "handouts.i18n.extract:extract_yaml"),
               ("templates/**.j2", "jinja2")]
@@ -194,9 +194,10 @@ def status(project: Project, full: bool = True) -> tuple[list[Status], list[Prob
                                 "templates; run 'handouts i18n extract' then 'update'"))
     total = sum(1 for m in template if m.id)
     rows = []
+    memo = Memo(project.cache_dir / CHECKS_MEMO)
     for tag in available_languages(project.locales_dir)[1:]:
         path = po_path(project.locales_dir, language(tag))
-        catalog, found = check_po(path, full=full)
+        catalog, found = check_po(path, full=full, memo=memo)
         problems += found
         row = _row(tag, current_entries(catalog, template), total)
         rows.append(row)
@@ -205,6 +206,7 @@ def status(project: Project, full: bool = True) -> tuple[list[Status], list[Prob
                                     f"{tag}: {row.percent:.1f} % translated ({row.fuzzy} "
                                     f"fuzzy, {row.untranslated} untranslated); shipped "
                                     "languages must be at 100 %"))
+    memo.save()
     return rows, problems
 
 

