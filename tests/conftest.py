@@ -125,7 +125,7 @@ def assert_no_weasyprint_warnings(request):
     expected = mark is not None
     if handler.records and not expected:
         lines = "\n".join(f"  {r.getMessage()}" for r in handler.records[:10])
-        pytest.fail(f"unexpected WeasyPrint warning(s) ({len(handler.records)}):\n{lines}",
+        pytest.fail(f"unexpected WeasyPrint warnings ({len(handler.records)}):\n{lines}",
                     pytrace=False)
     required = expected and mark.kwargs.get("required", True)
     if required and not handler.records and getattr(request.node, "rep_call_passed", False):

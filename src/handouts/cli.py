@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .domain import DEFAULT_CLINIC, DEFAULT_JOBS, DEFAULT_OUT, invalid
+from .domain import DEFAULT_CLINIC, DEFAULT_JOBS, DEFAULT_OUT, counted, invalid
 from .errors import UserError, file_error
 
 
@@ -233,12 +233,12 @@ def _build(args) -> int:
     for w in result.warnings:  # `en/aftercare.pdf: message`, whether rendered or cached
         print(w, file=sys.stderr)
     folders = sorted({str(p.parent) for p in result.written})
-    what = "file(s)" if args.day_list or len(args.stage) > 1 and args.output else "handout(s)"
+    what = "file" if args.day_list or len(args.stage) > 1 and args.output else "handout"
     if not args.quiet:
-        print(f"Wrote {len(result.written)} {what} in {result.seconds:.1f} s to "
+        print(f"Wrote {counted(len(result.written), what)} in {result.seconds:.1f} s to "
               f"{', '.join(folders)}")
     if result.warnings:
-        print(f"{len(result.warnings)} warning(s); with --strict they are errors",
+        print(f"{counted(len(result.warnings), 'warning')}; with --strict they are errors",
               file=sys.stderr)
     return 0
 

@@ -150,6 +150,12 @@ def plain_text(text: str, fill: str) -> str:
                    for t in tokens(text))
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """`1 handout`, `3 handouts`: a count in the tool's own English messages (the
+    handouts' counts use each language's gettext plural forms)."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 # --- "Invalid value for ..." -----------------------------------------------------------
 # One wording for every option and form field, after Click's.
 

@@ -44,12 +44,12 @@ def test_render_warnings_reach_the_command_line_and_survive_the_cache(capsys, st
     code, err = run(capsys, *args)
     assert code == 0
     warnings = [line for line in err if not line.startswith("[")]
-    assert warnings == expected_lines() + ["4 warning(s); with --strict they are errors"]
+    assert warnings == expected_lines() + ["4 warnings; with --strict they are errors"]
 
     # The same build again: both PDFs from the cache, and the same warnings.
     code, err = run(capsys, *args)
     assert code == 0
-    assert "2 handout(s) unchanged (from the cache)" in err
+    assert "2 handouts unchanged (from the cache)" in err
     assert [line for line in err if "aftercare.pdf" in line] == expected_lines()
 
     # --strict answers from the cache what it answers from a render: exit 1, named.
@@ -84,10 +84,10 @@ def test_a_missing_translation_is_a_warning_in_every_mode(untranslated, tmp_path
     for _ in range(2):  # rendered, then from the cache
         result = build(opts, project=untranslated)
         assert result.warnings == [
-            "es/aftercare.pdf: 1 string(s) shown in English (no translation)"]
+            "es/aftercare.pdf: 1 string shown in English (no translation)"]
     with pytest.raises(UserError) as exc:
         build(Options(**{**opts.__dict__, "strict": True}), project=untranslated)
-    assert str(exc.value) == ("es/aftercare.pdf: aftercare (es): 1 string(s) have no "
+    assert str(exc.value) == ("es/aftercare.pdf: aftercare (es): 1 string has no "
                               "translation, e.g. '|Clinic'")
 
 
@@ -110,7 +110,7 @@ def test_the_web_page_logs_warnings_without_patient_details(styled, caplog):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     logged = [r.getMessage() for r in caplog.records if r.name == "handouts.web"]
     assert logged == [f"render of es/aftercare: {REFUSED}",
-                      "render of es/aftercare: 2 character(s) have no glyph in any installed "
+                      "render of es/aftercare: 2 characters have no glyph in any installed "
                       "font and print as empty boxes"]
     assert "Ana" not in caplog.text and "\U0001f9a0" not in caplog.text
     assert "1F9A0" not in caplog.text

@@ -336,7 +336,7 @@ def test_a_day_lists_mistakes_on_the_page(page, tmp_path):
     page.get_by_label("Day list (CSV or Excel)").set_input_files(str(days))
     page.get_by_role("button", name="Download day list").click()
     problem = page.locator("#list-problem")
-    expect(problem).to_contain_text("The list has 2 mistake(s), so nothing was made.")
+    expect(problem).to_contain_text("The list has 2 mistakes, so nothing was made.")
     expect(problem.locator("li")).to_have_text([
         "tomorrow.csv:1: nmae: unknown column; did you mean 'name'? (the columns are "
         "'language', 'stages', 'name', 'route', 'appointment', 'provider', 'large_print', "

@@ -136,7 +136,7 @@ def test_every_mistake_in_the_command_lines_words(client, token):
     response = upload(client, token, data, "tomorrow.csv")
     assert response.status_code == 400
     message, reason, lines = problem(response)
-    assert message == "The list has 3 mistake(s), so nothing was made. Correct them in the " \
+    assert message == "The list has 3 mistakes, so nothing was made. Correct them in the " \
                       "file and try again:"
     assert reason == "rows"
     assert lines == [

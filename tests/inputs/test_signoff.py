@@ -66,7 +66,7 @@ def test_an_edited_topic_loses_its_signoff_and_check_names_it(project):
     assert f"note: {path}:{line}: warning-signs: changed since its clinical sign-off by Ana " \
            "Ruiz, MD on 2026-11-22; its handouts say 'Pending clinical review' until " \
            "'handouts content review warning-signs --by ...'" in report.splitlines()
-    assert "note: 1 topic(s) pending clinical review: warning-signs" in report
+    assert "note: 1 topic pending clinical review: warning-signs" in report
 
 
 @pytest.mark.parametrize("edit", [

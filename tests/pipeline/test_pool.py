@@ -140,7 +140,7 @@ def test_a_full_pool_says_busy_after_the_wait(pool):
         with pytest.raises(PoolBusy) as exc:
             pool.render(spanish(), wait=0.2)
         assert time.perf_counter() - started >= 0.2
-    assert messages(exc.value) == ["all 2 render worker(s) are busy; try again in a few seconds"]
+    assert messages(exc.value) == ["all 2 render workers are busy; try again in a few seconds"]
     assert NAME in pdf_text(pool.render(spanish(), wait=0).data)  # free again
 
 

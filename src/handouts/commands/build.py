@@ -20,6 +20,7 @@ from ..domain import (
     RENDER_TIMEOUT,
     STAGES,
     check_choice,
+    counted,
 )
 from ..errors import Problem, UserError, display_path
 from ..files import atomic_write, check_target
@@ -164,7 +165,7 @@ def build(opts: Options, progress: Callable[[str], None] | None = None,
             pool.close()
         raise
     if run.written and cache:
-        say(f"{len(run.written)} handout(s) unchanged (from the cache)")
+        say(f"{counted(len(run.written), 'handout')} unchanged (from the cache)")
     run.render_all(pool)
     if run.failures:
         raise UserError(run.failures)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..domain import SOURCE_LANGUAGE
+from ..domain import SOURCE_LANGUAGE, counted
 from ..errors import Problem, Problems, UserError, display_path
 from ..files import Memo
 from ..i18n.catalogs import check_all, damaged_mo, po_path
@@ -47,7 +47,7 @@ def check(clinic_dir: Path, strict: bool = False, project: Project = PROJECT) ->
              "Reading grade (Flesch-Kincaid, highest over routes): "
              + ", ".join(f"{tid} {g:.1f}" for tid, g in sorted(grade.items()))]
     if unreviewed:
-        lines.append(f"note: {len(unreviewed)} topic(s) pending clinical review: "
+        lines.append(f"note: {counted(len(unreviewed), 'topic')} pending clinical review: "
                      + ", ".join(unreviewed))
     lines += [f"note: {p}" for p in changed_since_signoff(content)]
     lines += [f"note: {path}: damaged ({why}); the next build compiles it again from its .po"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..domain import MAX_PAGES
+from ..domain import MAX_PAGES, counted
 from ..errors import UserError
 from ..i18n.catalogs import Catalog, available_languages, load_catalog
 from ..inputs.clinic import Clinic, load_clinic
@@ -85,9 +85,10 @@ def compose(inputs: Inputs, h: Handout, strict: bool = False) -> Composed:
     html, missing = compose_html(inputs.project, inputs.content, inputs.clinic, h,
                                  catalog, second)
     if missing and strict:
-        raise UserError(f"{h.stage} ({h.language.tag}): {len(missing)} string(s) have no "
-                        f"translation, e.g. {missing[0]!r}")
-    warnings = (f"{len(missing)} string(s) shown in English (no translation)",) \
+        have = "has" if len(missing) == 1 else "have"
+        raise UserError(f"{h.stage} ({h.language.tag}): {counted(len(missing), 'string')} "
+                        f"{have} no translation, e.g. {missing[0]!r}")
+    warnings = (f"{counted(len(missing), 'string')} shown in English (no translation)",) \
         if missing else ()
     return Composed(h, html, warnings)
 
@@ -125,7 +126,10 @@ def _glyph_warnings(code_points: set[int], personal: bool) -> tuple[str, ...]:
     if not code_points:
         return ()
     if personal:
-        return (f"{len(code_points)} character(s) have no glyph in any installed font "
+        if len(code_points) == 1:
+            return ("1 character has no glyph in any installed font and prints as an empty "
+                    "box",)
+        return (f"{len(code_points)} characters have no glyph in any installed font "
                 "and print as empty boxes",)
     return tuple(f"no installed font has U+{c:04X} {chr(c)!r}; it prints as an empty box"
                  for c in sorted(code_points))

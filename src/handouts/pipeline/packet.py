@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..domain import STAGE_NAMES
+from ..domain import STAGE_NAMES, counted
 from ..errors import Problem, UserError
 from ..inputs.daylist import Visit
 from ..inputs.patient import Patient
@@ -121,7 +121,7 @@ def day_pdf(inputs: Inputs, day: Day) -> bytes:
     """The whole list: a bookmark per row (row, language, stages: never a name), each
     patient's packet from a new sheet."""
     groups = [Group(row_label(p.visit), p.parts) for p in day.packets]
-    title = f"Day list, {len(day.packets)} patient(s) – {inputs.clinic.name}"
+    title = f"Day list, {counted(len(day.packets), 'patient')} – {inputs.clinic.name}"
     return assemble(groups, title, "en")
 
 

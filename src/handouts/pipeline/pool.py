@@ -40,7 +40,7 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..domain import RENDER_MEMORY_LIMIT, RENDER_TIMEOUT, STAGES
+from ..domain import RENDER_MEMORY_LIMIT, RENDER_TIMEOUT, STAGES, counted
 from ..errors import UserError
 from ..inputs.languages import language
 from ..project import PROJECT, Project
@@ -64,7 +64,8 @@ class PoolBusy(UserError):
     def __init__(self, workers: int, waited: float | None):
         self.workers = workers
         self.waited = waited
-        super().__init__(f"all {workers} render worker(s) are busy; try again in a few seconds")
+        busy = "the render worker is" if workers == 1 else f"all {workers} render workers are"
+        super().__init__(f"{busy} busy; try again in a few seconds")
 
 
 class WorkerError(RuntimeError):
@@ -398,7 +399,7 @@ class RenderPool:
             raise
         for w in workers_:
             self._idle.put(w)
-        log.info("%d render worker(s) %s in %.1f s", self.size,
+        log.info("%s %s in %.1f s", counted(self.size, "render worker"),
                  "started" if inherit else "ready", time.perf_counter() - started)
 
     @property

@@ -16,6 +16,7 @@ import time
 
 from flask import Response, current_app, request
 
+from ...domain import counted
 from ...errors import UserError
 from ...inputs.daylist import read_day_list
 from ...pipeline.batch import BatchTimeout
@@ -65,8 +66,9 @@ def day_list():
         listed = read_day_list(data, name, inputs.clinic, max_rows=MAX_LIST_ROWS)
     except UserError as exc:
         lines = [str(p) for p in exc.problems]
-        return _problem(f"The list has {len(lines)} mistake(s), so nothing was made. Correct "
-                        "them in the file and try again:", 400, "rows", lines)
+        them = "it" if len(lines) == 1 else "them"
+        return _problem(f"The list has {counted(len(lines), 'mistake')}, so nothing was made. "
+                        f"Correct {them} in the file and try again:", 400, "rows", lines)
     if not _one_list.acquire(blocking=False):
         return busy("a day list (another is being made)")
     try:
@@ -96,14 +98,15 @@ def _make(inputs, listed) -> Response:
                         "administrator.", 500)
     except UserError as exc:
         lines = [str(p) for p in exc.problems]
-        log.error("day list: %d handout(s) could not be made", len(lines))
+        log.error("day list: %s could not be made", counted(len(lines), "handout"))
         return _problem("These handouts could not be made, so the day list was not made. "
                         "Try again; if it happens again, tell the clinic's administrator:",
                         500, "rows", lines)
     warnings = list(listed.warnings) + list(day.warnings)
     # For the administrator: counts only; the lines go back to the page that asked.
     if warnings:
-        log.warning("day list of %d rows: %d warning(s)", len(visits), len(warnings))
+        log.warning("day list of %s: %s", counted(len(visits), "row"),
+                    counted(len(warnings), "warning"))
     pdf = day_pdf(inputs, day)
     shown = warnings[:MAX_WARNING_LINES]
     if len(warnings) > len(shown):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from ...domain import counted
 from ...errors import UserError
 from ...pipeline.pool import RenderPool
 from .app import LOOPBACK_NAMES, MAX_LIST_BODY, create_app
@@ -171,7 +172,7 @@ def serve(clinic_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     server = listen(lambda environ, start: apps[0](environ, start), host, port, workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
-        say(f"Starting {workers} render worker(s) for {clinic_dir} ...")
+        say(f"Starting {counted(workers, 'render worker')} for {clinic_dir} ...")
         apps.append(create_app(clinic_dir, {"ALLOWED_HOSTS": hosts,
                                             "WORKERS": workers}))
     except BaseException:
