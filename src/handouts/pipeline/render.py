@@ -132,8 +132,9 @@ def render_pdf(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
     Only files inside `asset_roots` are served; `aliases` maps a folder the HTML refers
     to onto the folder that holds its files; a review packet may allow more pages."""
     document, log = lay_out(html, base_dir, asset_roots, aliases, max_pages)
-    options = {"pdf_variant": PDF_VARIANT, "pdf_identifier": True}
-    pdf = _captured(log, lambda: document.write_pdf(**options))
+    # No `pdf_identifier`: pydyf would serialise (and compress) every object twice to
+    # hash them, about 10 % of a render, and neither PDF 1.7 nor PDF/UA-1 asks for an /ID.
+    pdf = _captured(log, lambda: document.write_pdf(pdf_variant=PDF_VARIANT))
     log.reads = dict(_READS)
     return pdf, log
 
@@ -149,8 +150,7 @@ def lay_out(html: str, base_dir: Path, asset_roots: tuple[Path, ...],
         fetcher = fetcher_class(asset_roots, log, aliases)
         html_doc = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                                    url_fetcher=fetcher)
-        return html_doc.render(font_config=font_config, pdf_variant=PDF_VARIANT,
-                               pdf_identifier=True)
+        return html_doc.render(font_config=font_config, pdf_variant=PDF_VARIANT)
 
     document = _captured(log, layout)
     if len(document.pages) > max_pages:
