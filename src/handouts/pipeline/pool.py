@@ -242,6 +242,10 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
+        # terminate() (Ctrl+C, SIGTERM) and a render thread's release may kill the same
+        # worker at once; closing its pipe twice would raise EBADF (or close another
+        # file that took the number), so one at a time.
+        self._killing = threading.Lock()
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the worker has loaded and warmed up, or raise why it could not."""
@@ -267,10 +271,12 @@ class _Worker:
         return self.process.is_alive()
 
     def kill(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+        with self._killing:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+            if not self.conn.closed:
+                self.conn.close()
 
     def stop(self, grace: float = 2.0) -> None:
         """Ask the worker to finish, kill it if it does not."""
