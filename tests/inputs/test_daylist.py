@@ -137,6 +137,14 @@ def test_xlsx_with_excel_dates_booleans_and_numbers(clinic, tmp_path):
     assert fatima.patient.name == "فاطمة" and not fatima.large_print
 
 
+def test_an_excel_date_cell_is_held_to_the_years_a_typed_one_is(clinic, tmp_path):
+    data = _xlsx([["language", "stages", "appointment"],
+                  ["es", "aftercare", dt.datetime(1926, 12, 2, 9, 0)]], tmp_path / "d.xlsx")
+    assert problems(data, clinic, name="day.xlsx") == [
+        "day.xlsx:2: appointment: '1926-12-02 09:00' is in the year 1926; give a date from "
+        "2000 to 2099"]
+
+
 def test_xlsx_mistakes_name_the_sheet_row(clinic, tmp_path):
     data = _xlsx([["language", "stage"], ["es", "aftercare"],
                   ["en", "aftercare"]], tmp_path / "d.xlsx")

@@ -28,7 +28,7 @@ from ..domain import STAGES, InvalidValue, check_choice, did_you_mean, quote
 from ..errors import Problem, UserError
 from .clinic import Clinic
 from .languages import Language, parse_language
-from .patient import Patient, appointment_doubt, clean_field, parse_appointment
+from .patient import Patient, appointment_doubt, clean_field, parse_appointment, within_years
 
 REQUIRED = ("language", "stages")
 COLUMNS = ("language", "stages", "name", "route", "appointment", "provider",
@@ -181,7 +181,8 @@ def _appointment(value) -> dt.datetime | None:
         raise InvalidValue("appointment", f"{value.strftime('%Y-%m-%d')!r} has no time; give "
                                           "the date and time, e.g. 2026-12-01 09:30")
     if isinstance(value, dt.datetime):  # an Excel date-and-time cell
-        return value.replace(second=0, microsecond=0)
+        return within_years(value.replace(second=0, microsecond=0), "appointment",
+                            value.strftime("%Y-%m-%d %H:%M"))
     return parse_appointment(_text(value), "appointment")
 
 

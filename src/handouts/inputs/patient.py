@@ -73,9 +73,15 @@ def parse_appointment(value: str | None,
         when = dt.datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
         raise invalid(label, f"{value!r} is not a real date and time") from None
+    return within_years(when, label, value)
+
+
+def within_years(when: dt.datetime, label: str, shown: str) -> dt.datetime:
+    """`when` if its year is in APPOINTMENT_YEARS, however it was given (typed text, an
+    Excel date cell); `shown` is how the message quotes it."""
     first, last = APPOINTMENT_YEARS
     if not first <= when.year <= last:
-        raise invalid(label, f"{value!r} is in the year {when.year}; give a date from "
+        raise invalid(label, f"{shown!r} is in the year {when.year}; give a date from "
                              f"{first} to {last}")
     return when
 
