@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+TOOL = "handouts"  # the place of a problem that belongs to no file
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,13 +23,19 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
 
+    @property
+    def placed(self) -> str:
+        """The problem as told under another name (`es/aftercare: ...`): with its own
+        file and line, or only its message if it has none but the tool's."""
+        return self.message if self.path == TOOL else str(self)
+
 
 class UserError(Exception):
     """One or more problems in the user's input; the CLI prints them and exits 1."""
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
-            problems = [Problem("handouts", None, problems)]
+            problems = [Problem(TOOL, None, problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems)
@@ -103,5 +111,5 @@ def file_error(exc: OSError, path: str | Path | None = None, doing: str = "use")
     name = errnos.errorcode.get(exc.errno or 0, "")
     what = exc.strerror or str(exc) or type(exc).__name__
     advice = _ADVICE.get(name, "check the path and the disk, then try again")
-    where = path if path is not None else (exc.filename or "handouts")
+    where = path if path is not None else (exc.filename or TOOL)
     return FileError(where, f"cannot {doing}: {what}; {advice}", exc.errno)

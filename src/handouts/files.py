@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import re
 import stat
@@ -306,8 +307,6 @@ class Memo:
         self.known: dict = {}
         if path is not None and path.is_file():
             try:
-                import json
-
                 loaded = json.loads(path.read_bytes())
                 self.known = loaded if isinstance(loaded, dict) else {}
             except (OSError, ValueError):
@@ -324,8 +323,6 @@ class Memo:
     def save(self) -> None:
         if self.path is None or not self.changed:
             return
-        import json
-
         kept = dict(list(self.known.items())[-self.keep:])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

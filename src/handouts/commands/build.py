@@ -285,9 +285,7 @@ def _name(inputs: Inputs, h: Handout) -> str:
 
 def _named(inputs: Inputs, h: Handout, exc: UserError) -> Problem:
     """A handout's problem, named as its output file: `en/aftercare.pdf: ...`."""
-    return Problem(_name(inputs, h), None,
-                   "; ".join(str(p) if p.path != "handouts" else p.message
-                             for p in exc.problems))
+    return Problem(_name(inputs, h), None, "; ".join(p.placed for p in exc.problems))
 
 
 def _build_day(inputs: Inputs, opts: Options, count, started: float) -> Result:

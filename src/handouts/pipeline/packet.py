@@ -107,8 +107,7 @@ def _weights(inputs: Inputs, handouts: list[Handout]) -> dict[tuple, int]:
 
 def _named(at: str, h: Handout, exc: UserError) -> list[Problem]:
     """`day.csv:3: es/aftercare: message`, the Problem's own place kept in its message."""
-    return [Problem(f"{at}{handout_id(h)}", None,
-                    p.message if p.path == "handouts" else str(p)) for p in exc.problems]
+    return [Problem(f"{at}{handout_id(h)}", None, p.placed) for p in exc.problems]
 
 
 def packet_pdf(inputs: Inputs, packet: Packet) -> bytes:
